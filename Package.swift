@@ -1,0 +1,117 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of Swift settings for every target: Swift 6 language mode comes from the tools version;
+/// these upcoming features keep imports explicit and existentials visible.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Encore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "encore", targets: ["encore"]),
+        .library(name: "EncoreApp", targets: ["EncoreApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries (Debian packages; pkg-config names).
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Library modules, dependencies pointing one way (see ARCHITECTURE.md).
+        .target(name: "EncoreCore", swiftSettings: swiftSettings),
+        .target(name: "EncoreNumerics", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(
+            name: "EncoreKafka",
+            dependencies: ["CRdKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EncoreStore",
+            dependencies: ["EncoreCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "EncoreModels", dependencies: ["EncoreCore", "EncoreNumerics"], swiftSettings: swiftSettings),
+        .target(
+            name: "EncoreEvaluation",
+            dependencies: ["EncoreCore", "EncoreNumerics"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "EncoreSimulation", dependencies: ["EncoreCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "EncorePipeline",
+            dependencies: [
+                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EncoreApp",
+            dependencies: [
+                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
+                "EncoreSimulation", "EncorePipeline", "EncoreNumerics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "encore",
+            dependencies: [
+                "EncoreApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests (Swift Testing).
+        .testTarget(name: "EncoreCoreTests", dependencies: ["EncoreCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EncoreNumericsTests", dependencies: ["EncoreNumerics"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EncoreKafkaTests",
+            dependencies: ["EncoreKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EncoreStoreTests", dependencies: ["EncoreStore", "EncoreCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EncoreModelsTests",
+            dependencies: ["EncoreModels", "EncoreNumerics", "EncoreEvaluation", "EncoreCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreEvaluationTests",
+            dependencies: ["EncoreEvaluation", "EncoreNumerics", "EncoreCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreSimulationTests",
+            dependencies: ["EncoreSimulation", "EncoreCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncorePipelineTests",
+            dependencies: [
+                "EncorePipeline", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation", "EncoreCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef ENCORE_COPENBLAS_SHIM_H
+#define ENCORE_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EncoreCoreTestsPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}
