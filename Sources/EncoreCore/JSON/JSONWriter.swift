@@ -1,0 +1,165 @@
+/// Appends compact JSON to a byte buffer: the encoder for every message Encore writes.
+///
+/// Members are written in a fixed order, so equal values always give equal bytes (replays and
+/// golden tests rely on that). Optional members that are `nil` are omitted.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+    private var needsComma = false
+
+    public init(reservingCapacity capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Clears the buffer but keeps its storage, so one writer can serve a whole batch.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray(_ key: StaticString) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Starts an object as a member value.
+    public mutating func beginObject(_ key: StaticString) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func string(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        writeKey(key)
+        appendString(value)
+    }
+
+    public mutating func integer(_ key: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        writeKey(key)
+        appendInteger(value)
+    }
+
+    public mutating func bool(_ key: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        writeKey(key)
+        bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+    }
+
+    /// Writes a finite number in Swift's shortest round-tripping form (non-finite becomes null).
+    public mutating func number(_ key: StaticString, _ value: Double?) {
+        guard let value else { return }
+        writeKey(key)
+        appendNumber(value)
+    }
+
+    /// An array element that is a string.
+    public mutating func element(_ value: String) {
+        separate()
+        appendString(value)
+        needsComma = true
+    }
+
+    /// An array element that is a number.
+    public mutating func element(_ value: Float) {
+        separate()
+        appendNumber(Double(value), shortest: value.isFinite ? value.description : nil)
+        needsComma = true
+    }
+
+    /// Writes an array of floats as a member.
+    public mutating func floats(_ key: StaticString, _ values: [Float]) {
+        beginArray(key)
+        for value in values { element(value) }
+        endArray()
+    }
+
+    // MARK: Internals
+
+    private static let trueBytes: [UInt8] = Array("true".utf8)
+    private static let falseBytes: [UInt8] = Array("false".utf8)
+    private static let nullBytes: [UInt8] = Array("null".utf8)
+
+    @inline(__always) private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func writeKey(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = true
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[count] = UInt8(magnitude % 10) + 0x30
+                magnitude /= 10
+                count += 1
+            }
+            for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[position]) }
+        }
+    }
+
+    private mutating func appendNumber(_ value: Double, shortest: String? = nil) {
+        guard value.isFinite else {
+            bytes.append(contentsOf: Self.nullBytes)
+            return
+        }
+        if value == value.rounded(), abs(value) < 1e15 {
+            appendInteger(Int64(value))
+            return
+        }
+        bytes.append(contentsOf: (shortest ?? value.description).utf8)
+    }
+
+    private mutating func appendString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
