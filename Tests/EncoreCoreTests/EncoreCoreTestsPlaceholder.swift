@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreCoreTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
