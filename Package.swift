@@ -89,7 +89,11 @@ let package = Package(
             dependencies: ["EncoreKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EncoreStoreTests", dependencies: ["EncoreStore", "EncoreCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EncoreStoreTests",
+            dependencies: ["EncoreStore", "EncoreCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EncoreModelsTests",
             dependencies: ["EncoreModels", "EncoreNumerics", "EncoreEvaluation", "EncoreCore"],

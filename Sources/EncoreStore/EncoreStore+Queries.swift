@@ -1,0 +1,158 @@
+import EncoreCore
+import Foundation
+import GRDB
+
+extension EncoreStore {
+    /// The stored `next_offset` of each partition of `group` (all topics).
+    public func nextOffsets(group: String) throws(StoreError) -> [OffsetRow] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT topic, partition, next_offset FROM consumed_offsets WHERE group_id = ?",
+                arguments: [group]
+            ).map { OffsetRow(topic: $0[0], partition: $0[1], nextOffset: $0[2]) }
+        }
+    }
+
+    /// A user's stored state for one stage, or `nil`.
+    public func userState(_ user: UserIndex, kind: String) throws(StoreError) -> UserStateRow? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT generation, updated_ts_ms, state FROM user_states WHERE user_index = ? AND kind = ?",
+                arguments: [user.rawValue, kind]
+            ).map {
+                UserStateRow(
+                    user: user, kind: kind, generation: $0[0], updatedTimestampMs: $0[1], state: [UInt8]($0[2] as Data)
+                )
+            }
+        }
+    }
+
+    /// Every stored state of one stage, for warming a cache at start-up.
+    public func userStates(kind: String) throws(StoreError) -> [UserStateRow] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT user_index, generation, updated_ts_ms, state FROM user_states WHERE kind = ?",
+                arguments: [kind]
+            ).map {
+                UserStateRow(
+                    user: UserIndex($0[0] as Int32), kind: kind, generation: $0[1], updatedTimestampMs: $0[2],
+                    state: [UInt8]($0[3] as Data)
+                )
+            }
+        }
+    }
+
+    /// Row counts of the history tables (operations, tests and the demo report).
+    public func counts() throws(StoreError) -> StoreCounts {
+        try read { db in
+            StoreCounts(
+                users: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0,
+                tracks: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tracks") ?? 0,
+                listens: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM listens") ?? 0,
+                notificationEvents: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification_events") ?? 0,
+                decisions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification_decisions") ?? 0,
+                deadLetters: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters") ?? 0
+            )
+        }
+    }
+
+    /// Listens in time order (per user, then time), for training and for rebuilding state.
+    ///
+    /// - Parameter sinceMs: only listens at or after this event time.
+    public func listens(sinceMs: Int64 = 0) throws(StoreError) -> [StoredListen] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user_index, item_index, ts_ms, skipped, src_partition, src_offset FROM listens
+                    WHERE ts_ms >= ? ORDER BY user_index, ts_ms, id
+                    """,
+                arguments: [sinceMs]
+            ).map {
+                StoredListen(
+                    user: UserIndex($0[0] as Int32), item: ItemIndex($0[1] as Int32), timestampMs: $0[2],
+                    skipped: $0[3], position: SourcePosition(partition: $0[4], offset: $0[5])
+                )
+            }
+        }
+    }
+
+    /// Per-item listen counts since an event time, for popularity.
+    public func itemListenCounts(sinceMs: Int64 = 0) throws(StoreError) -> [(item: ItemIndex, count: Int)] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT item_index, COUNT(*) FROM listens WHERE ts_ms >= ? GROUP BY item_index",
+                arguments: [sinceMs]
+            ).map { (ItemIndex($0[0] as Int32), $0[1]) }
+        }
+    }
+
+    /// The dead-letter log, oldest first.
+    public func deadLetters(limit: Int = 1000) throws(StoreError) -> [DeadLetterRow] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT dead_letter_id, topic, partition, "offset", reason, detail, message_key, message_value
+                    FROM dead_letters ORDER BY id LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map {
+                DeadLetterRow(
+                    deadLetterID: $0[0], topic: $0[1], position: SourcePosition(partition: $0[2], offset: $0[3]),
+                    reason: $0[4], detail: $0[5], key: ($0[6] as Data?).map { [UInt8]($0) },
+                    value: [UInt8]($0[7] as Data)
+                )
+            }
+        }
+    }
+
+    /// Stored decisions, in request-time order.
+    public func decisions() throws(StoreError) -> [StoredDecision] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT decision_id, request_id, user_index, action, send_at_ms, request_ts_ms, p_open
+                    FROM notification_decisions ORDER BY request_ts_ms, decision_id
+                    """
+            ).map {
+                StoredDecision(
+                    decisionID: $0[0], requestID: $0[1], user: UserIndex($0[2] as Int32),
+                    action: DecisionAction(rawValue: $0[3]) ?? .suppress, sendAtMs: $0[4], requestTimestampMs: $0[5],
+                    pOpen: $0[6]
+                )
+            }
+        }
+    }
+}
+
+/// Row counts of the main tables.
+public struct StoreCounts: Sendable, Equatable {
+    public var users: Int
+    public var tracks: Int
+    public var listens: Int
+    public var notificationEvents: Int
+    public var decisions: Int
+    public var deadLetters: Int
+}
+
+/// A listen as read back from the history.
+public struct StoredListen: Sendable, Equatable {
+    public var user: UserIndex
+    public var item: ItemIndex
+    public var timestampMs: Int64
+    public var skipped: Bool?
+    public var position: SourcePosition
+}
+
+/// A decision as read back from the store.
+public struct StoredDecision: Sendable, Equatable {
+    public var decisionID: String
+    public var requestID: String
+    public var user: UserIndex
+    public var action: DecisionAction
+    public var sendAtMs: Int64?
+    public var requestTimestampMs: Int64
+    public var pOpen: Double
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// The model registry: immutable model generations (metadata JSON + one Float32 blob) by name
+/// and version, with a status (`candidate`, `promoted`, `retired`).
+///
+/// Versions count up per name from 1. The blob is stored as little-endian Float32, so a model
+/// written on one machine loads on any other.
+public struct ModelRegistry: Sendable {
+    public let store: EncoreStore
+
+    public init(store: EncoreStore) { self.store = store }
+
+    /// A stored generation without its blob.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var version: Int
+        public var createdMs: Int64
+        public var status: String
+        public var metadataJSON: String
+        public var floatCount: Int
+    }
+
+    /// Saves a new version of `name` and returns its version number.
+    public func save(name: String, metadataJSON: String, blob: [Float], createdMs: Int64, status: String = "candidate")
+        throws(StoreError) -> Int
+    {
+        let data = blob.withUnsafeBufferPointer { buffer in
+            var bytes = Data(capacity: buffer.count * 4)
+            for value in buffer {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+            return bytes
+        }
+        return try store.write { db in
+            let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM model_registry WHERE name = ?",
+                                            arguments: [name]) ?? 0) + 1
+            try db.execute(
+                sql: """
+                    INSERT INTO model_registry (name, version, created_ms, status, metadata_json, blob)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [name, version, createdMs, status, metadataJSON, data]
+            )
+            return version
+        }
+    }
+
+    /// Loads a generation's metadata and blob; the latest version when `version` is nil.
+    public func load(name: String, version: Int? = nil) throws(StoreError) -> (entry: Entry, blob: [Float]) {
+        let row = try store.read { db in
+            if let version {
+                return try Row.fetchOne(
+                    db, sql: "SELECT * FROM model_registry WHERE name = ? AND version = ?", arguments: [name, version])
+            }
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM model_registry WHERE name = ? ORDER BY version DESC LIMIT 1", arguments: [name])
+        }
+        guard let row else {
+            throw StoreError(.notFound, "no model \(name)\(version.map { "@\($0)" } ?? "") in the registry")
+        }
+        let data: Data = row["blob"]
+        guard data.count % 4 == 0 else { throw StoreError(.corrupt, "blob of \(name) is not a whole number of floats") }
+        var blob = [Float](repeating: 0, count: data.count / 4)
+        data.withUnsafeBytes { raw in
+            for index in blob.indices {
+                let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                blob[index] = Float(bitPattern: bits)
+            }
+        }
+        let entry = Entry(
+            name: row["name"], version: row["version"], createdMs: row["created_ms"], status: row["status"],
+            metadataJSON: row["metadata_json"], floatCount: blob.count
+        )
+        return (entry, blob)
+    }
+
+    /// All generations, newest first.
+    public func list(name: String? = nil) throws(StoreError) -> [Entry] {
+        try store.read { db in
+            let sql = """
+                SELECT name, version, created_ms, status, metadata_json, length(blob) / 4 FROM model_registry
+                \(name == nil ? "" : "WHERE name = ?") ORDER BY created_ms DESC, name, version DESC
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: name.map { [$0] } ?? []).map {
+                Entry(name: $0[0], version: $0[1], createdMs: $0[2], status: $0[3], metadataJSON: $0[4], floatCount: $0[5])
+            }
+        }
+    }
+
+    /// Sets the status of one generation (`promoted`, `retired`, …).
+    public func setStatus(name: String, version: Int, status: String) throws(StoreError) {
+        let changed = try store.write { db in
+            try db.execute(
+                sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
+                arguments: [status, name, version])
+            return db.changesCount
+        }
+        if changed == 0 { throw StoreError(.notFound, "no model \(name)@\(version) in the registry") }
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreStoreTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
