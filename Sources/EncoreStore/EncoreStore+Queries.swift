@@ -156,3 +156,14 @@ public struct StoredDecision: Sendable, Equatable {
     public var requestTimestampMs: Int64
     public var pOpen: Double
 }
+
+extension EncoreStore {
+    /// Streams every listen's item and event time in insertion order, without materialising the
+    /// history (rebuilding popularity at start-up).
+    public func forEachListenTime(_ body: (ItemIndex, Int64) -> Void) throws(StoreError) {
+        try read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT item_index, ts_ms FROM listens ORDER BY id")
+            while let row = try cursor.next() { body(ItemIndex(row[0] as Int32), row[1]) }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import EncoreCore
+import EncoreKafka
+import EncoreStore
+import Logging
+
+/// Turns one consumed batch into outputs and one ``BatchWrite``: decode and validate each
+/// record, route bad ones to the dead-letter topic, resolve ids, run the stages, produce their
+/// outputs, and collect the state changes and offsets to commit.
+///
+/// Stage state is mutated in place; ``committed()`` keeps it, ``discard()`` reloads it from
+/// the store so a failed batch leaves no trace. Not thread-safe: one pipeline thread owns it.
+final class BatchProcessor {
+    let definition: PipelineDefinition
+    let store: EncoreStore
+    let users: IdentifierMap
+    let tracks: IdentifierMap
+    let topicPrefix: String
+    let clock: EventClock
+    let logger: Logger
+    let popularity: PopularityBaseline?
+    let rules: RuleBaseline?
+
+    /// What the batch will write; reused across batches.
+    private(set) var write: BatchWrite
+    private(set) var summary = Summary()
+    private var decoded: [DecodedRecord] = []
+    private var userIDs: [String] = []
+    private var trackIDs: [String] = []
+    private var nextOffsets: [TopicPartition: Int64] = [:]
+    private var writer = JSONWriter(reservingCapacity: 1024)
+    private let outputTopics: OutputTopics
+
+    struct Summary: Equatable {
+        var applied = 0
+        var deadLetters = 0
+        var recommendations = 0
+        var decisions = 0
+        var lastEventMs: Int64?
+    }
+
+    private struct OutputTopics {
+        let recommendations: String
+        let decisions: String
+        let deadLetters: String
+    }
+
+    private enum DecodedRecord {
+        case listen(ListenEvent, SourcePosition, userSlot: Int, trackSlot: Int)
+        case notification(NotificationEvent, SourcePosition, userSlot: Int)
+        case request(NotificationRequest, SourcePosition, userSlot: Int)
+        case track(TrackMetadata, trackSlot: Int)
+    }
+
+    init(
+        definition: PipelineDefinition, store: EncoreStore, users: IdentifierMap, tracks: IdentifierMap,
+        topicPrefix: String, clock: EventClock, logger: Logger
+    ) throws(StoreError) {
+        self.definition = definition
+        self.store = store
+        self.users = users
+        self.tracks = tracks
+        self.topicPrefix = topicPrefix
+        self.clock = clock
+        self.logger = logger
+        var popularity: PopularityBaseline?
+        var rules: RuleBaseline?
+        for stage in definition.stages {
+            switch stage {
+            case .popularityBaseline(let settings): popularity = PopularityBaseline(settings: settings)
+            case .ruleBaseline(let settings): rules = RuleBaseline(settings: settings)
+            }
+        }
+        self.popularity = popularity
+        self.rules = rules
+        write = BatchWrite(groupID: definition.consumerGroup)
+        outputTopics = OutputTopics(
+            recommendations: EncoreTopic.recommendations.name(prefix: topicPrefix),
+            decisions: EncoreTopic.notificationDecisions.name(prefix: topicPrefix),
+            deadLetters: EncoreTopic.deadLetters.name(prefix: topicPrefix)
+        )
+        try reloadState()
+    }
+
+    /// Reads every stage's state back from the store.
+    func reloadState() throws(StoreError) {
+        try popularity?.reload(from: store)
+        try rules?.reload(from: store)
+    }
+
+    /// Processes a batch: produces every output (not yet flushed) and fills ``write``.
+    func process(_ batch: ConsumedBatch, producer: KafkaProducer) throws {
+        write.removeAll()
+        write.recordedMs = clock.nowMs
+        summary = Summary()
+        decoded.removeAll(keepingCapacity: true)
+        userIDs.removeAll(keepingCapacity: true)
+        trackIDs.removeAll(keepingCapacity: true)
+        nextOffsets.removeAll(keepingCapacity: true)
+
+        // Pass 1: decode and validate; dead-letter what is bad.
+        let topicOfIndex: [EncoreTopic?] = batch.topics.map { EncoreTopic(name: $0, prefix: topicPrefix) }
+        for record in batch.records {
+            let position = SourcePosition(partition: record.partition, offset: record.offset)
+            let partition = TopicPartition(topic: batch.topics[Int(record.topicIndex)], partition: record.partition)
+            nextOffsets[partition] = max(nextOffsets[partition] ?? 0, record.offset + 1)
+            let topic = topicOfIndex[Int(record.topicIndex)]
+            let outcome: Result<DecodedRecord, EventRejection> = batch.withValue(of: record) { bytes in
+                decode(bytes, topic: topic, position: position)
+            }
+            switch outcome {
+            case .success(let event): decoded.append(event)
+            case .failure(let rejection):
+                try deadLetter(batch: batch, record: record, topic: partition.topic, rejection: rejection, producer: producer)
+            }
+        }
+
+        // Ids: new ones are stored before anything refers to them.
+        let userIndices = try users.resolve(userIDs)
+        let trackIndices = try tracks.resolve(trackIDs)
+
+        // Pass 2: apply in order.
+        for event in decoded {
+            switch event {
+            case .listen(let listen, let position, let userSlot, let trackSlot):
+                let user = userIndices[userSlot]
+                let item = trackIndices[trackSlot]
+                write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
+                if let popularity, let due = popularity.observe(user: user, item: item, timestampMs: listen.timestampMs) {
+                    try produceRecommendation(
+                        for: listen.userID, items: due.items, timestampMs: due.timestampMs, position: position,
+                        producer: producer
+                    )
+                }
+                noteEventTime(listen.timestampMs)
+            case .notification(let event, let position, let userSlot):
+                let user = userIndices[userSlot]
+                write.notificationEvents.append(NotificationEventRow(user: UserIndex(user), event: event, position: position))
+                rules?.observe(user: user, action: event.action, timestampMs: event.timestampMs)
+                noteEventTime(event.timestampMs)
+            case .request(let request, _, let userSlot):
+                let user = userIndices[userSlot]
+                if let rules {
+                    let decision = rules.decide(request, user: user)
+                    write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: request.timestampMs, decision: decision))
+                    try produceDecision(decision, timestampMs: request.timestampMs, producer: producer)
+                }
+                noteEventTime(request.timestampMs)
+            case .track(let metadata, let trackSlot):
+                write.tracks.append(TrackRow(item: ItemIndex(trackIndices[trackSlot]), metadata: metadata))
+            }
+            summary.applied += 1
+        }
+
+        popularity?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        rules?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        for (partition, next) in nextOffsets {
+            write.offsets.append(OffsetRow(topic: partition.topic, partition: partition.partition, nextOffset: next))
+        }
+    }
+
+    /// The batch is durably committed: keep the in-memory state.
+    func committed() {
+        popularity?.users.clearTouched()
+        rules?.users.clearTouched()
+    }
+
+    /// The batch failed: forget its effects by reloading state from the store.
+    func discard() throws(StoreError) { try reloadState() }
+
+    // MARK: Steps
+
+    private func noteEventTime(_ timestampMs: Int64) {
+        summary.lastEventMs = max(summary.lastEventMs ?? timestampMs, timestampMs)
+    }
+
+    private func decode(
+        _ bytes: UnsafeRawBufferPointer, topic: EncoreTopic?, position: SourcePosition
+    ) -> Result<DecodedRecord, EventRejection> {
+        do throws(EventRejection) {
+            switch topic {
+            case .listens:
+                let event = try EventDecoder.listen(bytes)
+                userIDs.append(event.userID.rawValue)
+                trackIDs.append(event.trackID.rawValue)
+                return .success(.listen(event, position, userSlot: userIDs.count - 1, trackSlot: trackIDs.count - 1))
+            case .notificationEvents:
+                let event = try EventDecoder.notificationEvent(bytes)
+                userIDs.append(event.userID.rawValue)
+                return .success(.notification(event, position, userSlot: userIDs.count - 1))
+            case .notificationRequests:
+                let request = try EventDecoder.notificationRequest(bytes)
+                userIDs.append(request.userID.rawValue)
+                return .success(.request(request, position, userSlot: userIDs.count - 1))
+            case .tracks:
+                let track = try EventDecoder.trackMetadata(bytes)
+                trackIDs.append(track.trackID.rawValue)
+                return .success(.track(track, trackSlot: trackIDs.count - 1))
+            default:
+                throw EventRejection(.invalidValue("topic"), detail: "this pipeline does not consume that topic")
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func deadLetter(
+        batch: ConsumedBatch, record: ConsumedRecord, topic: String, rejection: EventRejection, producer: KafkaProducer
+    ) throws {
+        let id = StableHash.hex("dead-letter", topic, String(record.partition), String(record.offset))
+        let key = batch.key(of: record)
+        let value = batch.value(of: record)
+        let headers = [
+            KafkaHeader(name: "encore-error", value: Array(rejection.code.utf8)),
+            KafkaHeader(name: "encore-error-detail", value: Array(rejection.detail.utf8)),
+            KafkaHeader(name: "encore-source-topic", value: Array(topic.utf8)),
+            KafkaHeader(name: "encore-source-partition", value: Array(String(record.partition).utf8)),
+            KafkaHeader(name: "encore-source-offset", value: Array(String(record.offset).utf8)),
+            KafkaHeader(name: "encore-source-timestamp", value: Array(String(record.timestampMs).utf8)),
+            KafkaHeader(name: "encore-id", value: Array(id.utf8)),
+        ]
+        try producer.send(
+            topic: outputTopics.deadLetters, key: key, value: value, headers: headers,
+            timestampMs: record.timestampMs >= 0 ? record.timestampMs : nil
+        )
+        write.deadLetters.append(DeadLetterRow(
+            deadLetterID: id, topic: topic, position: SourcePosition(partition: record.partition, offset: record.offset),
+            reason: rejection.code, detail: rejection.detail, key: key, value: value
+        ))
+        summary.deadLetters += 1
+        logger.debug("dead letter", metadata: [
+            "topic": "\(topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            "reason": "\(rejection.code)",
+        ])
+    }
+
+    private func produceRecommendation(
+        for user: UserID, items: [(Int32, Float)], timestampMs: Int64, position: SourcePosition,
+        producer: KafkaProducer
+    ) throws {
+        let recommendation = Recommendation(
+            userID: user, timestampMs: timestampMs, model: PopularityBaseline.modelName,
+            items: items.map { ScoredTrack(trackID: TrackID(tracks.id(at: $0.0) ?? ""), score: $0.1) },
+            reason: "popular recently, excluding your last plays"
+        )
+        writer.reset()
+        writer.write(recommendation)
+        let id = StableHash.hex(
+            "recommendation", EncoreTopic.listens.name(prefix: topicPrefix), String(position.partition),
+            String(position.offset)
+        )
+        try producer.send(
+            topic: outputTopics.recommendations, key: Array(user.rawValue.utf8), value: writer.bytes,
+            headers: [KafkaHeader(name: "encore-id", value: Array(id.utf8))], timestampMs: timestampMs
+        )
+        summary.recommendations += 1
+    }
+
+    private func produceDecision(_ decision: NotificationDecision, timestampMs: Int64, producer: KafkaProducer) throws {
+        writer.reset()
+        writer.write(decision)
+        try producer.send(
+            topic: outputTopics.decisions, key: Array(decision.userID.rawValue.utf8), value: writer.bytes,
+            headers: [KafkaHeader(name: "encore-id", value: Array(decision.decisionID.utf8))], timestampMs: timestampMs
+        )
+        summary.decisions += 1
+    }
+}

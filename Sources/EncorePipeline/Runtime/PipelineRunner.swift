@@ -1,0 +1,266 @@
+import EncoreCore
+import EncoreKafka
+import EncoreStore
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Runs one pipeline definition: the consume → process → produce → flush → commit loop.
+///
+/// The loop runs on a dedicated thread (librdkafka's blocking calls never touch Swift's
+/// cooperative pool). Per batch (see streaming-semantics.md §3):
+/// 1. poll up to `max_records` records or `max_wait`;
+/// 2. decode, dead-letter the bad ones, apply the stages, produce their outputs;
+/// 3. wait for every delivery report (dead letters included);
+/// 4. one SQLite transaction: interactions, states, decisions, dead letters and offsets.
+///
+/// A failed step drops the batch's in-memory effects (state is reloaded from SQLite) and
+/// retries it with back-off; after five failures the partitions are sought back to the stored
+/// offsets and polling resumes. On graceful shutdown (SIGINT/SIGTERM through the service group)
+/// intake stops after the in-flight batch is committed, the consumer leaves the group and the
+/// producer is flushed.
+public final class PipelineRunner: Service, Sendable {
+    public let definition: PipelineDefinition
+    private let environment: PipelineEnvironment
+    private let logger: Logger
+    private let statusBox: Mutex<PipelineStatus>
+    private let stopRequested = Atomic<Bool>(false)
+    private let metrics: RunnerMetrics
+
+    public init(definition: PipelineDefinition, environment: PipelineEnvironment, logger: Logger) {
+        self.definition = definition
+        self.environment = environment
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(definition.name)"
+        self.logger = logger
+        statusBox = Mutex(PipelineStatus(pipeline: definition.name))
+        metrics = RunnerMetrics(pipeline: definition.name)
+    }
+
+    /// A snapshot of the counters.
+    public var status: PipelineStatus { statusBox.withLock { $0 } }
+
+    /// Asks the loop to stop after the in-flight batch.
+    public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Runs until stopped (graceful shutdown, cancellation or ``requestStop()``) or failed.
+    public func run() async throws {
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let thread = Thread { [self] in
+                        do {
+                            try loop()
+                            continuation.resume()
+                        } catch {
+                            continuation.resume(throwing: error)
+                        }
+                    }
+                    thread.name = "encore-\(definition.name)"
+                    thread.start()
+                }
+            } onGracefulShutdown: {
+                self.requestStop()
+            }
+        } onCancel: {
+            self.requestStop()
+        }
+    }
+
+    // MARK: The loop (pipeline thread only)
+
+    private func loop() throws {
+        let topics = definition.inputs.map { $0.name(prefix: environment.topicPrefix) }
+        do {
+            let processor = try BatchProcessor(
+                definition: definition, store: environment.store, users: environment.users,
+                tracks: environment.tracks, topicPrefix: environment.topicPrefix, clock: environment.clock,
+                logger: logger
+            )
+            let producer = try KafkaProducer(
+                configuration: ProducerConfiguration(client: environment.kafka), logger: logger
+            )
+            let store = environment.store
+            let group = definition.consumerGroup
+            let status = statusBox
+            let logger = logger
+            let consumer = try KafkaConsumer(
+                configuration: ConsumerConfiguration(
+                    client: environment.kafka, groupID: group, topics: topics,
+                    groupInstanceID: environment.instanceID.map { "\($0)-\(definition.name)" },
+                    extra: environment.consumerExtra
+                ),
+                logger: logger,
+                startOffsets: { partitions in
+                    // SQLite is the truth: resume every partition at its stored next offset.
+                    let stored = try store.nextOffsets(group: group)
+                    var offsets: [TopicPartition: Int64] = [:]
+                    for row in stored {
+                        let partition = TopicPartition(topic: row.topic, partition: row.partition)
+                        if partitions.contains(partition) { offsets[partition] = row.nextOffset }
+                    }
+                    logger.info("partitions assigned", metadata: [
+                        "count": "\(partitions.count)", "resumed": "\(offsets.count)",
+                    ])
+                    return offsets
+                },
+                onRebalance: { event in
+                    status.withLock { status in
+                        switch event {
+                        case .assigned(let partitions): status.assignedPartitions += partitions.count
+                        case .revoked(let partitions), .lost(let partitions):
+                            status.assignedPartitions = max(0, status.assignedPartitions - partitions.count)
+                        }
+                    }
+                }
+            )
+            statusBox.withLock { $0.state = .running }
+            logger.info("pipeline started", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(group)"])
+            var batchNumber = 0
+            var lastLagCheck = ContinuousClock.now - .seconds(10)
+            while !stopRequested.load(ordering: .relaxed) {
+                let batch = try consumer.poll(maxRecords: definition.batch.maxRecords, maxWait: definition.batch.maxWait)
+                if batch.isEmpty {
+                    if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
+                        lastLagCheck = .now
+                        refreshLag(consumer: consumer)
+                    }
+                    continue
+                }
+                batchNumber += 1
+                try handle(batch, number: batchNumber, processor: processor, producer: producer, consumer: consumer)
+            }
+            statusBox.withLock { $0.state = .stopping }
+            consumer.close()
+            producer.close(timeout: .seconds(30))
+            statusBox.withLock { $0.state = .stopped }
+            logger.info("pipeline stopped", metadata: ["batches": "\(batchNumber)"])
+        } catch let error as PipelineError where error.code == .injectedCrash {
+            statusBox.withLock { $0.state = .failed; $0.lastError = error.description }
+            throw error
+        } catch {
+            statusBox.withLock { $0.state = .failed; $0.lastError = "\(error)" }
+            logger.error("pipeline failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// Processes, flushes and commits one batch, retrying failures.
+    private func handle(
+        _ batch: ConsumedBatch, number: Int, processor: BatchProcessor, producer: KafkaProducer, consumer: KafkaConsumer
+    ) throws {
+        let started = ContinuousClock.now
+        var attempt = 0
+        while true {
+            do {
+                try processor.process(batch, producer: producer)
+                try crashIfInjected(.afterProduce, batch: number)
+                try producer.flush(timeout: .seconds(30))
+                try crashIfInjected(.afterFlush, batch: number)
+                try environment.store.commit(processor.write)
+                processor.committed()
+                record(processor.summary, started: started)
+                try crashIfInjected(.afterCommit, batch: number)
+                return
+            } catch let error as PipelineError where error.code == .injectedCrash {
+                throw error
+            } catch {
+                attempt += 1
+                statusBox.withLock { $0.failedBatchAttempts += 1; $0.lastError = "\(error)" }
+                metrics.failedBatches.increment()
+                if let kafkaError = error as? KafkaError, kafkaError.isFatal {
+                    throw PipelineError(.kafka, "fatal Kafka error; the batch was not committed", underlying: kafkaError)
+                }
+                try processor.discard()
+                logger.warning("batch failed; state rolled back", metadata: [
+                    "attempt": "\(attempt)", "records": "\(batch.count)", "error": "\(error)",
+                ])
+                if attempt >= 5 || stopRequested.load(ordering: .relaxed) {
+                    try rewind(consumer: consumer, batch: batch)
+                    return
+                }
+                Thread.sleep(forTimeInterval: min(5, 0.1 * Double(1 << attempt)))
+            }
+        }
+    }
+
+    /// Seeks the batch's partitions back to the offsets SQLite holds, so the records come again.
+    private func rewind(consumer: KafkaConsumer, batch: ConsumedBatch) throws {
+        var offsets: [TopicPartition: Int64] = [:]
+        for record in batch.records {
+            let partition = TopicPartition(topic: batch.topic(of: record), partition: record.partition)
+            offsets[partition] = min(offsets[partition] ?? record.offset, record.offset)
+        }
+        for row in try environment.store.nextOffsets(group: definition.consumerGroup) {
+            let partition = TopicPartition(topic: row.topic, partition: row.partition)
+            if offsets[partition] != nil { offsets[partition] = row.nextOffset }
+        }
+        try consumer.seek(offsets, timeout: .seconds(10))
+        logger.warning("rewound partitions to the stored offsets", metadata: ["partitions": "\(offsets.count)"])
+    }
+
+    private func record(_ summary: BatchProcessor.Summary, started: ContinuousClock.Instant) {
+        statusBox.withLock { status in
+            status.batches += 1
+            status.appliedRecords += summary.applied
+            status.deadLetters += summary.deadLetters
+            status.recommendations += summary.recommendations
+            status.decisions += summary.decisions
+            if let last = summary.lastEventMs { status.lastEventMs = max(status.lastEventMs ?? last, last) }
+        }
+        metrics.applied.increment(by: summary.applied)
+        metrics.deadLettered.increment(by: summary.deadLetters)
+        metrics.recommendations.increment(by: summary.recommendations)
+        metrics.decisions.increment(by: summary.decisions)
+        metrics.batchDuration.recordInterval(since: started)
+    }
+
+    private func refreshLag(consumer: KafkaConsumer) {
+        do {
+            let assigned = try consumer.assignment()
+            guard !assigned.isEmpty else { return }
+            var stored: [TopicPartition: Int64] = [:]
+            for row in try environment.store.nextOffsets(group: definition.consumerGroup) {
+                stored[TopicPartition(topic: row.topic, partition: row.partition)] = row.nextOffset
+            }
+            var lag: Int64 = 0
+            for partition in assigned {
+                let marks = try consumer.watermarks(of: partition, timeout: .seconds(2))
+                lag += max(0, marks.high - max(stored[partition] ?? marks.low, marks.low))
+            }
+            statusBox.withLock { $0.lag = lag; $0.assignedPartitions = assigned.count }
+            metrics.lag.record(lag)
+        } catch {
+            logger.debug("lag refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func crashIfInjected(_ point: FaultInjection.Point, batch: Int) throws {
+        guard let fault = environment.faultInjection, fault.point == point, fault.batch == batch else { return }
+        logger.warning("injected crash", metadata: ["point": "\(point.rawValue)", "batch": "\(batch)"])
+        throw PipelineError(.injectedCrash, "injected crash \(point.rawValue) in batch \(batch)")
+    }
+}
+
+/// The metrics of one pipeline, created once (low cardinality: pipeline name only).
+private struct RunnerMetrics: Sendable {
+    let applied: Counter
+    let deadLettered: Counter
+    let recommendations: Counter
+    let decisions: Counter
+    let failedBatches: Counter
+    let batchDuration: Timer
+    let lag: Gauge
+
+    init(pipeline: String) {
+        applied = Counter(label: "encore_records_total", dimensions: [("pipeline", pipeline), ("outcome", "applied")])
+        deadLettered = Counter(label: "encore_records_total", dimensions: [("pipeline", pipeline), ("outcome", "dead_letter")])
+        recommendations = Counter(label: "encore_recommendations_total", dimensions: [("pipeline", pipeline)])
+        decisions = Counter(label: "encore_decisions_total", dimensions: [("pipeline", pipeline)])
+        failedBatches = Counter(label: "encore_failed_batch_attempts_total", dimensions: [("pipeline", pipeline)])
+        batchDuration = Timer(label: "encore_batch_duration_seconds", dimensions: [("pipeline", pipeline)])
+        lag = Gauge(label: "encore_consumer_lag", dimensions: [("pipeline", pipeline)])
+    }
+}

@@ -1,0 +1,25 @@
+/// Counters and facts about a running pipeline, readable from any thread.
+public struct PipelineStatus: Sendable, Equatable {
+    public var pipeline: String
+    public var state: State = .starting
+    /// Records consumed and applied (committed), by outcome.
+    public var appliedRecords: Int = 0
+    public var deadLetters: Int = 0
+    public var batches: Int = 0
+    public var failedBatchAttempts: Int = 0
+    public var recommendations: Int = 0
+    public var decisions: Int = 0
+    /// Partitions currently assigned.
+    public var assignedPartitions: Int = 0
+    /// Records between the stored offsets and the partitions' high watermarks, refreshed when idle.
+    public var lag: Int64?
+    /// Event time of the newest applied record.
+    public var lastEventMs: Int64?
+    public var lastError: String?
+
+    public init(pipeline: String) { self.pipeline = pipeline }
+
+    public enum State: String, Sendable {
+        case starting, running, stopping, stopped, failed
+    }
+}

@@ -1,0 +1,55 @@
+/// What the rule baseline remembers per user: the sends it scheduled (for the daily cap and the
+/// minimum gap) and the user's notification feedback (for the open-rate estimate).
+public struct NotificationUserState: Sendable, Equatable {
+    /// Scheduled send times (event time, ms) of the last seven days, ascending.
+    public var scheduledSendsMs: [Int64] = []
+    public var sentCount: Int64 = 0
+    public var openedCount: Int64 = 0
+    public var dismissedCount: Int64 = 0
+    public var lastOpenMs: Int64?
+
+    public init() {}
+
+    static let kind = "notifications.rules"
+    static let retention: Int64 = 7 * 86_400_000
+    static let maximumScheduled = 1000
+
+    /// Adds a scheduled send and forgets sends older than the retention.
+    mutating func schedule(_ sendAtMs: Int64, now: Int64) {
+        let index = scheduledSendsMs.firstIndex { $0 > sendAtMs } ?? scheduledSendsMs.endIndex
+        scheduledSendsMs.insert(sendAtMs, at: index)
+        let horizon = now - Self.retention
+        if let first = scheduledSendsMs.first, first < horizon { scheduledSendsMs.removeAll { $0 < horizon } }
+        if scheduledSendsMs.count > Self.maximumScheduled {
+            scheduledSendsMs.removeFirst(scheduledSendsMs.count - Self.maximumScheduled)
+        }
+    }
+
+    func encoded() -> [UInt8] {
+        var writer = StateWriter(version: 1, capacity: 48 + 8 * scheduledSendsMs.count)
+        writer.append(sentCount)
+        writer.append(openedCount)
+        writer.append(dismissedCount)
+        writer.append(lastOpenMs ?? Int64.min)
+        writer.append(count: scheduledSendsMs.count)
+        for time in scheduledSendsMs { writer.append(time) }
+        return writer.bytes
+    }
+
+    init?(decoding bytes: [UInt8]) {
+        var reader = StateReader(bytes)
+        guard reader.version == 1, let sent = reader.int64(), let opened = reader.int64(),
+            let dismissed = reader.int64(), let lastOpen = reader.int64(),
+            let count = reader.count(atMost: Self.maximumScheduled)
+        else { return nil }
+        sentCount = sent
+        openedCount = opened
+        dismissedCount = dismissed
+        lastOpenMs = lastOpen == Int64.min ? nil : lastOpen
+        for _ in 0..<count {
+            guard let time = reader.int64() else { return nil }
+            scheduledSendsMs.append(time)
+        }
+        guard reader.isAtEnd else { return nil }
+    }
+}

@@ -1,0 +1,65 @@
+import EncoreCore
+import EncoreStore
+
+/// A per-user state that can be stored as a blob under a stage's `kind`.
+protocol StoredUserState: Sendable {
+    static var kind: String { get }
+    init()
+    init?(decoding bytes: [UInt8])
+    func encoded() -> [UInt8]
+}
+
+extension MusicUserState: StoredUserState {}
+extension NotificationUserState: StoredUserState {}
+
+/// The live states of one stage, mutated in place while a batch is processed, with the set of
+/// users the batch touched.
+///
+/// After a successful commit, ``clearTouched()``; after a failed batch, ``reload(from:)``
+/// throws the in-memory values away and reads back what SQLite holds, so nothing of the failed
+/// batch survives.
+struct UserStateCache<State: StoredUserState> {
+    private(set) var states: [Int32: State] = [:]
+    private(set) var touched: [Int32] = []
+    private var touchedMarks: Set<Int32> = []
+
+    /// Replaces everything with the stored states.
+    mutating func reload(from store: EncoreStore) throws(StoreError) {
+        states.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
+        touchedMarks.removeAll(keepingCapacity: true)
+        for row in try store.userStates(kind: State.kind) {
+            guard let state = State(decoding: row.state) else {
+                throw StoreError(.corrupt, "state \(State.kind) of user \(row.user) cannot be decoded")
+            }
+            states[row.user.rawValue] = state
+        }
+    }
+
+    /// Mutates a user's state (created empty on first sight) and marks it touched.
+    @inline(__always)
+    mutating func update<R>(_ user: Int32, _ body: (inout State) -> R) -> R {
+        if touchedMarks.insert(user).inserted { touched.append(user) }
+        return body(&states[user, default: State()])
+    }
+
+    func state(of user: Int32) -> State? { states[user] }
+
+    /// Appends the touched users' encoded states to the batch.
+    func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64 = 0) {
+        for user in touched {
+            guard let state = states[user] else { continue }
+            batch.userStates.append(UserStateRow(
+                user: UserIndex(user), kind: State.kind, generation: generation, updatedTimestampMs: updatedMs,
+                state: state.encoded()
+            ))
+        }
+    }
+
+    mutating func clearTouched() {
+        touched.removeAll(keepingCapacity: true)
+        touchedMarks.removeAll(keepingCapacity: true)
+    }
+
+    var count: Int { states.count }
+}
