@@ -4,6 +4,15 @@ import ArgumentParser
 struct Encore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encore",
-        abstract: "Streaming music recommendations and push-notification decisions from Kafka events."
+        abstract: "Streaming music recommendations and push-notification decisions from Kafka events.",
+        discussion: """
+            Encore consumes listening and notification events from Kafka, keeps per-user state in SQLite \
+            (exactly once, with the consumed offsets), and produces recommendations and notification \
+            decisions back to Kafka. Without --bootstrap-servers it starts librdkafka's mock cluster in \
+            process, a real Kafka-protocol server on 127.0.0.1.
+            """,
+        subcommands: [
+            RunCommand.self, BrokerCommand.self, PipelinesCommand.self,
+        ]
     )
 }

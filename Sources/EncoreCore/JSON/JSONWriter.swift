@@ -52,6 +52,15 @@ public struct JSONWriter: Sendable {
         appendString(value)
     }
 
+    /// A string member whose name is only known at run time (log metadata, for example).
+    public mutating func string(named key: String, _ value: String) {
+        separate()
+        appendString(key)
+        bytes.append(UInt8(ascii: ":"))
+        appendString(value)
+        needsComma = true
+    }
+
     public mutating func integer(_ key: StaticString, _ value: Int64?) {
         guard let value else { return }
         writeKey(key)

@@ -84,7 +84,6 @@ public final class PipelineRunner: Service, Sendable {
             )
             let store = environment.store
             let group = definition.consumerGroup
-            let status = statusBox
             let logger = logger
             let consumer = try KafkaConsumer(
                 configuration: ConsumerConfiguration(
@@ -106,8 +105,8 @@ public final class PipelineRunner: Service, Sendable {
                     ])
                     return offsets
                 },
-                onRebalance: { event in
-                    status.withLock { status in
+                onRebalance: { [self] event in
+                    statusBox.withLock { status in
                         switch event {
                         case .assigned(let partitions): status.assignedPartitions += partitions.count
                         case .revoked(let partitions), .lost(let partitions):
@@ -214,7 +213,7 @@ public final class PipelineRunner: Service, Sendable {
         metrics.deadLettered.increment(by: summary.deadLetters)
         metrics.recommendations.increment(by: summary.recommendations)
         metrics.decisions.increment(by: summary.decisions)
-        metrics.batchDuration.recordInterval(since: started)
+        metrics.batchDuration.record(duration: started.duration(to: .now))
     }
 
     private func refreshLag(consumer: KafkaConsumer) {

@@ -62,7 +62,8 @@ public final class PopularityBaseline {
     func observe(user: Int32, item: Int32, timestampMs: Int64) -> (items: [(Int32, Float)], timestampMs: Int64)? {
         addPlay(item: item, timestampMs: timestampMs)
         playsSinceRanking += 1
-        if playsSinceRanking >= refreshEvery || ranking.isEmpty { refreshRanking() }
+        // Refresh periodically, and at once while the ranking is not full (a young catalogue).
+        if playsSinceRanking >= refreshEvery || ranking.count < min(rankingDepth, scores.count) { refreshRanking() }
         let debounceMs = Int64(settings.debounce.components.seconds * 1000)
         let window = settings.excludeRecent
         let topK = settings.topK
