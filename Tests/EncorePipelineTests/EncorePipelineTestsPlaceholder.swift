@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncorePipelineTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

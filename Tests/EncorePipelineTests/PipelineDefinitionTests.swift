@@ -1,0 +1,72 @@
+import EncoreCore
+import EncorePipeline
+import Foundation
+import Testing
+
+@Suite struct PipelineDefinitionTests {
+    /// The repository's own `pipelines/` directory.
+    private var pipelinesDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("pipelines").path
+    }
+
+    @Test func everyShippedDefinitionValidates() throws {
+        let catalog = try PipelineCatalog.load(directory: pipelinesDirectory)
+        #expect(Set(catalog.definitions.map(\.name)) == ["music", "notifications"])
+        let music = try #require(catalog.definitions.first { $0.name == "music" })
+        #expect(music.inputs == [.listens, .tracks])
+        #expect(music.stages.map(\.typeName) == ["popularity_baseline"])
+    }
+
+    @Test(arguments: [
+        ("name: x\ninputs: [encore.listens]\nstages:\n  - type: popularity_baseline\n    topk: 3\n",
+         "x.yaml:5: stages[0].topk: unknown field (did you mean 'top_k'?)"),
+        ("name: x\ninputs: [encore.listens]\nstages:\n  - type: popularity_baseline\n    top_k: -3\n",
+         "x.yaml:5: stages[0].top_k: must be in 1...1000, got -3"),
+        ("name: x\ninputs: [encore.listens]\nstages:\n  - type: popularity_baseline\n    top_k: many\n",
+         "x.yaml:5: stages[0].top_k: must be an integer, got 'many'"),
+        ("name: x\ninputs: [encore.listenz]\nstages:\n  - type: popularity_baseline\n",
+         "x.yaml:2: inputs[0]: unknown topic 'encore.listenz'"),
+        ("name: x\ninputs: [encore.tracks]\nstages:\n  - type: popularity_baseline\n",
+         "x.yaml:4: stages[0].type: popularity_baseline needs encore.listens among the inputs"),
+        ("name: x\ninputs: [encore.recommendations]\nstages: []\n",
+         "x.yaml:2: inputs[0]: encore.recommendations is an output topic"),
+        ("inputs: [encore.listens]\nstages:\n  - type: popularity_baseline\n", "x.yaml: name: is required"),
+        ("name: x\ninputs: [encore.listens]\nstages:\n  - type: deep_magic\n",
+         "x.yaml:4: stages[0].type: unknown stage type 'deep_magic'"),
+        ("name: x\ninputs: [encore.notification-requests]\nstages:\n  - type: rule_baseline\n    quiet_hours: {start_hour: 25, end_hour: 7}\n",
+         "x.yaml:5: stages[0].quiet_hours.start_hour: must be in 0...23, got 25"),
+        ("name: x\ninputs: [encore.listens]\nbatch: {max_records: 0}\nstages:\n  - type: popularity_baseline\n",
+         "x.yaml:3: batch.max_records: must be in 1...10000, got 0"),
+        ("name: [x\n", "x.yaml: not valid YAML"),
+    ])
+    func brokenDefinitionsNameTheField(yaml: String, expected: String) {
+        do {
+            _ = try PipelineDefinition.parse(yaml, source: "x.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "got: \(error.description)")
+        }
+    }
+
+    @Test func ruleBaselineSettingsAreRead() throws {
+        let definition = try PipelineDefinition.parse("""
+            name: n
+            inputs: [notification-requests]
+            stages:
+              - type: rule_baseline
+                quiet_hours: {start_hour: 23, end_hour: 6}
+                daily_cap: 2
+                min_gap_minutes: 30
+            """, source: "n.yaml")
+        guard case .ruleBaseline(let settings) = definition.stages.first else {
+            Issue.record("not a rule baseline")
+            return
+        }
+        #expect(settings.quietStartHour == 23)
+        #expect(settings.quietEndHour == 6)
+        #expect(settings.dailyCap == 2)
+        #expect(settings.minimumGap == .seconds(1800))
+        #expect(definition.consumerGroup == "encore-n")
+    }
+}

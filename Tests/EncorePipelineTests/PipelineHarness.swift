@@ -1,0 +1,161 @@
+import EncoreCore
+import EncoreKafka
+import EncorePipeline
+import EncoreStore
+import Foundation
+import Logging
+import Synchronization
+
+/// An embedded broker with Encore's topics under a unique prefix, a store file, and helpers to
+/// produce inputs, run pipelines and read outputs — all through the production classes.
+final class PipelineHarness: Sendable {
+    let broker: EmbeddedBroker
+    let prefix: String
+    let storePath: String
+    let logger: Logger
+    let producer: KafkaProducer
+
+    init(partitions: Int32 = 4) throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        self.logger = logger
+        broker = try EmbeddedBroker(logger: logger)
+        let prefix = "t\(UInt32.random(in: 0...UInt32.max))."
+        self.prefix = prefix
+        storePath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("encore-pipeline-\(UUID().uuidString).sqlite").path
+        try broker.createTopics(EncoreTopic.allCases.map {
+            TopicSpecification(name: $0.name(prefix: prefix), partitions: partitions)
+        })
+        producer = try KafkaProducer(
+            configuration: ProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers)),
+            logger: logger
+        )
+    }
+
+    deinit {
+        producer.close(timeout: .seconds(5))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+    }
+
+    var client: KafkaClientConfiguration { KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers) }
+
+    func topic(_ topic: EncoreTopic) -> String { topic.name(prefix: prefix) }
+
+    /// Produces raw records, keyed, and waits for their delivery.
+    func produce(_ topic: EncoreTopic, _ records: [(key: String, value: [UInt8])]) throws {
+        for record in records {
+            try producer.send(topic: self.topic(topic), key: Array(record.key.utf8), value: record.value)
+        }
+        try producer.flush(timeout: .seconds(30))
+    }
+
+    /// A fresh environment on the shared store file.
+    func environment(fault: FaultInjection? = nil) throws -> PipelineEnvironment {
+        var environment = try PipelineEnvironment.open(storePath: storePath, kafka: client, topicPrefix: prefix)
+        environment.faultInjection = fault
+        return environment
+    }
+
+    /// Runs `definition` until `done(status)` holds (or 90 s pass), then stops it gracefully.
+    /// Returns the final status and the error the runner ended with, if any.
+    @discardableResult
+    func run(
+        _ definition: PipelineDefinition, fault: FaultInjection? = nil, until done: @escaping @Sendable (PipelineStatus) -> Bool
+    ) async throws -> (status: PipelineStatus, error: (any Error)?) {
+        let runner = PipelineRunner(definition: definition, environment: try environment(fault: fault), logger: logger)
+        let task = Task { try await runner.run() }
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            let status = runner.status
+            if status.state == .failed || done(status) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        runner.requestStop()
+        do {
+            try await task.value
+            return (runner.status, nil)
+        } catch {
+            return (runner.status, error)
+        }
+    }
+
+    /// Reads every record of an output topic (from the beginning) until `count` arrived or 30 s pass.
+    func readAll(_ topic: EncoreTopic, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(client: client, groupID: "reader-\(UUID().uuidString)", topics: [self.topic(topic)]),
+            logger: logger, startOffsets: { _ in [:] }
+        )
+        defer { consumer.close() }
+        var result: [(value: [UInt8], headers: [KafkaHeader])] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while result.count < count, ContinuousClock.now < deadline {
+            let batch = try consumer.poll(maxRecords: 500, maxWait: .milliseconds(200))
+            for record in batch.records { result.append((batch.value(of: record), batch.headers(of: record))) }
+        }
+        // Drain briefly so that extra (duplicate) records are seen too.
+        let settle = ContinuousClock.now + .milliseconds(500)
+        while ContinuousClock.now < settle {
+            let batch = try consumer.poll(maxRecords: 500, maxWait: .milliseconds(100))
+            for record in batch.records { result.append((batch.value(of: record), batch.headers(of: record))) }
+        }
+        return result
+    }
+
+    func store() throws -> EncoreStore { try EncoreStore(path: storePath) }
+}
+
+extension Array where Element == KafkaHeader {
+    subscript(header name: String) -> String? {
+        first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+}
+
+/// Test definitions with small batches, so that a stream spans many batches.
+enum TestDefinitions {
+    static func music(maxRecords: Int = 50, debounceSeconds: Int64 = 0) -> PipelineDefinition {
+        var settings = PopularityBaseline.Settings()
+        settings.topK = 5
+        settings.debounce = .seconds(debounceSeconds)
+        return PipelineDefinition(
+            name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens, .tracks],
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.popularityBaseline(settings)]
+        )
+    }
+
+    static func notifications(maxRecords: Int = 50) -> PipelineDefinition {
+        PipelineDefinition(
+            name: "notifications", consumerGroup: "notifications-\(UUID().uuidString)",
+            inputs: [.notificationEvents, .notificationRequests],
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.ruleBaseline(.init())]
+        )
+    }
+}
+
+/// Seeded test streams.
+enum TestStreams {
+    static let day0: Int64 = 1_767_571_200_000  // 2026-01-05T00:00Z
+
+    static func listens(_ count: Int, users: Int = 37, tracks: Int = 101) -> [(key: String, value: [UInt8])] {
+        (0..<count).map { index in
+            let user = "user-\(index % users)"
+            let event = ListenEvent(
+                userID: UserID(user), trackID: TrackID("track-\((index * 7) % tracks)"),
+                timestampMs: day0 + Int64(index) * 60_000, msPlayed: 120_000, durationMs: 200_000, skipped: false
+            )
+            return (user, EventEncoder.encode(event))
+        }
+    }
+
+    static func requests(_ count: Int, users: Int = 13) -> [(key: String, value: [UInt8])] {
+        (0..<count).map { index in
+            let user = "user-\(index % users)"
+            let request = NotificationRequest(
+                requestID: RequestID("request-\(index)"), userID: UserID(user),
+                notificationID: NotificationID("n-\(index)"), timestampMs: day0 + Int64(index) * 1_800_000,
+                expiresMs: day0 + Int64(index) * 1_800_000 + 6 * 3_600_000
+            )
+            return (user, EventEncoder.encode(request))
+        }
+    }
+}

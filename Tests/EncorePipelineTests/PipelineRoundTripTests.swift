@@ -1,0 +1,97 @@
+import EncoreCore
+import EncoreKafka
+import EncorePipeline
+import EncoreStore
+import Testing
+
+@Suite(.timeLimit(.minutes(3)))
+struct PipelineRoundTripTests {
+    @Test func everyEventTypeIsAppliedAndAnswered() async throws {
+        let harness = try PipelineHarness()
+        let listens = TestStreams.listens(120)
+        try harness.produce(.listens, listens)
+        try harness.produce(.tracks, [("", EventEncoder.encode(TrackMetadata(trackID: TrackID("track-3"), title: "Three", genres: ["rock"])))])
+        try harness.produce(.notificationEvents, [
+            ("user-1", EventEncoder.encode(NotificationEvent(userID: UserID("user-1"), notificationID: NotificationID("n"), action: .sent, timestampMs: TestStreams.day0))),
+            ("user-1", EventEncoder.encode(NotificationEvent(userID: UserID("user-1"), notificationID: NotificationID("n"), action: .opened, timestampMs: TestStreams.day0 + 1000))),
+        ])
+        let requests = TestStreams.requests(20)
+        try harness.produce(.notificationRequests, requests)
+
+        let music = try await harness.run(TestDefinitions.music()) { $0.appliedRecords == 121 }
+        #expect(music.error == nil)
+        #expect(music.status.appliedRecords == 121)
+        let notifications = try await harness.run(TestDefinitions.notifications()) { $0.appliedRecords == 22 }
+        #expect(notifications.error == nil)
+        #expect(notifications.status.decisions == 20)
+
+        let store = try harness.store()
+        let counts = try store.counts()
+        #expect(counts.listens == 120)
+        #expect(counts.notificationEvents == 2)
+        #expect(counts.decisions == 20)
+        #expect(counts.deadLetters == 0)
+
+        // Recommendations: one per listen (no debounce), valid JSON with the baseline's model name,
+        // never recommending a track the user just played.
+        let recommendations = try harness.readAll(.recommendations, expecting: 120)
+        #expect(recommendations.count == 120)
+        for message in recommendations.prefix(20) {
+            #expect(message.headers[header: "encore-id"]?.count == 16)
+            let text = String(decoding: message.value, as: UTF8.self)
+            #expect(text.contains(#""model":"popularity@1""#))
+        }
+        // Decisions: one per request, ids derived from the request id.
+        let decisions = try harness.readAll(.notificationDecisions, expecting: 20)
+        #expect(decisions.count == 20)
+        let ids = Set(decisions.compactMap { $0.headers[header: "encore-id"] })
+        #expect(ids == Set((0..<20).map { RuleBaseline.decisionID(for: RequestID("request-\($0)")) }))
+    }
+
+    @Test func badInputGoesToDeadLettersAndThePartitionKeepsGoing() async throws {
+        let harness = try PipelineHarness(partitions: 1)
+        let oversize = Array(#"{"user_id":"u","track_id":"t","ts_ms":1,"pad":""#.utf8)
+            + Array(repeating: UInt8(ascii: "x"), count: 70_000) + Array(#""}"#.utf8)
+        let bad: [(reason: String, value: [UInt8])] = [
+            ("invalid_json", Array("{not json".utf8)),
+            ("missing_field:track_id", Array(#"{"user_id":"u","ts_ms":1}"#.utf8)),
+            ("wrong_type:ts_ms", Array(#"{"user_id":"u","track_id":"t","ts_ms":"soon"}"#.utf8)),
+            ("invalid_value:ts_ms", Array(#"{"user_id":"u","track_id":"t","ts_ms":-5}"#.utf8)),
+            ("invalid_value:ts_ms", Array(#"{"user_id":"u","track_id":"t","ts_ms":9999999999999999}"#.utf8)),
+            ("too_large", oversize),
+            ("not_an_object", Array("[1,2,3]".utf8)),
+        ]
+        var stream: [(key: String, value: [UInt8])] = []
+        let good = TestStreams.listens(10)
+        for (index, item) in bad.enumerated() {
+            stream.append(good[index])
+            stream.append(("u", item.value))
+        }
+        stream.append(contentsOf: good[bad.count...])
+        try harness.produce(.listens, stream)
+
+        let definition = TestDefinitions.music()
+        let total = stream.count
+        let result = try await harness.run(definition) { $0.appliedRecords + $0.deadLetters == total }
+        #expect(result.error == nil)
+        #expect(result.status.appliedRecords == 10)
+        #expect(result.status.deadLetters == bad.count)
+
+        let letters = try harness.readAll(.deadLetters, expecting: bad.count)
+        #expect(letters.count == bad.count)
+        for (expected, letter) in zip(bad, letters) {
+            #expect(letter.headers[header: "encore-error"] == expected.reason)
+            #expect(letter.value == expected.value, "original bytes are kept unchanged")
+            #expect(letter.headers[header: "encore-source-topic"] == harness.topic(.listens))
+            #expect(letter.headers[header: "encore-source-partition"] == "0")
+            #expect(letter.headers[header: "encore-error-detail"]?.isEmpty == false)
+            let offset = Int(letter.headers[header: "encore-source-offset"] ?? "")
+            #expect(offset.map { stream[$0].value == expected.value } == true)
+        }
+        // The stored log has the same facts, and the partition's offset passed every record.
+        let store = try harness.store()
+        #expect(try store.deadLetters().map(\.reason) == bad.map(\.reason))
+        #expect(try store.nextOffsets(group: definition.consumerGroup)
+            == [OffsetRow(topic: harness.topic(.listens), partition: 0, nextOffset: Int64(stream.count))])
+    }
+}
