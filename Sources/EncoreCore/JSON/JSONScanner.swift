@@ -178,6 +178,52 @@ struct JSONScanner: ~Copyable {
         return value
     }
 
+    /// Reads any JSON number as a `Double`.
+    mutating func readDouble(field: StaticString) throws(EventRejection) -> Double {
+        guard index < end else { throw Self.invalid("missing value") }
+        let first = base[index]
+        guard first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else {
+            try skipValue(depth: 0)
+            throw EventRejection(.wrongType(field.description), detail: "\(field) must be a number")
+        }
+        let start = index
+        _ = try scanNumber()
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+        guard let value = Double(text) else { throw EventRejection(.invalidValue(field.description), detail: "\(field) is out of range") }
+        return value
+    }
+
+    /// Reads an array, calling `element` at the start of each element.
+    mutating func readArray(
+        field: StaticString, _ element: (inout JSONScanner) throws(EventRejection) -> Void
+    ) throws(EventRejection) {
+        guard index < end else { throw Self.invalid("missing value") }
+        guard base[index] == UInt8(ascii: "[") else {
+            try skipValue(depth: 0)
+            throw EventRejection(.wrongType(field.description), detail: "\(field) must be an array")
+        }
+        index += 1
+        skipWhitespace()
+        if index < end, base[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try element(&self)
+            skipWhitespace()
+            guard index < end else { throw Self.invalid("unterminated array") }
+            if base[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if base[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            } else {
+                throw Self.invalid("expected ',' or ']'")
+            }
+        }
+    }
+
     /// Reads `true` or `false`.
     mutating func readBool(field: StaticString) throws(EventRejection) -> Bool {
         guard index < end else { throw Self.invalid("missing value") }
