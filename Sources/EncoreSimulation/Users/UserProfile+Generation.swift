@@ -20,12 +20,12 @@ extension UserProfile {
         let weekday = normalisedRhythm { hour in
             bump(hour, centre: 8 + chronotype, width: 1.0) * commute + bump(hour, centre: 12.5 + chronotype, width: 0.8)
                 * lunch + bump(hour, centre: 20 + chronotype, width: 1.8) * evening
-                + (daytime(hour, chronotype) ? 0.08 : 0.02)
+                + (daytime(hour, chronotype) ? 0.06 : 0.01)
         }
         let weekend = normalisedRhythm { hour in
             bump(hour, centre: 11.5 + chronotype, width: 1.8) * weekendMorning
                 + bump(hour, centre: 21 + chronotype, width: 2.2) * weekendEvening
-                + (daytime(hour, chronotype) ? 0.1 : 0.02)
+                + (daytime(hour, chronotype) ? 0.08 : 0.01)
         }
         let activityLevel = SimulationMath.exp(0.45 * generator.nextGaussian() - 0.1)
         let sessionsPerWeekday = configuration.meanSessionsPerDay * activityLevel
@@ -90,9 +90,13 @@ extension UserProfile {
         return shifted >= 7 && shifted < 23
     }
 
+    /// The 24 weights, sharpened (`w^rhythmSharpness`) so that peaks stand out, scaled to peak 1.
     private static func normalisedRhythm(_ weight: (Int) -> Double) -> [Double] {
-        let raw = (0..<24).map(weight)
+        let raw = (0..<24).map { SimulationMath.exp(rhythmSharpness * SimulationMath.log(weight($0))) }
         let peak = raw.max() ?? 1
         return raw.map { $0 / peak }
     }
+
+    /// Exponent applied to the raw rhythm: > 1 concentrates sessions in the peak hours.
+    private static let rhythmSharpness = 1.5
 }
