@@ -67,3 +67,20 @@ import Testing
         #expect(abs(exponentialSum / Double(samples) - 3) < 0.09)
     }
 }
+
+@Suite struct AliasTableTests {
+    @Test func drawsFollowTheWeights() {
+        let weights = [5.0, 0.0, 1.0, 3.0, 1.0]
+        let table = AliasTable(weights: weights)
+        var generator = SeededGenerator(seed: 3)
+        var counts = [Int](repeating: 0, count: weights.count)
+        let draws = 100_000
+        for _ in 0..<draws { counts[table.sample(using: &generator)] += 1 }
+        #expect(counts[1] == 0)
+        for (index, weight) in weights.enumerated() {
+            let expected = Double(draws) * weight / 10
+            // Binomial standard deviation ≤ 158; allow 5 of them.
+            #expect(abs(Double(counts[index]) - expected) < 800)
+        }
+    }
+}

@@ -31,8 +31,8 @@ public struct SimulatedCatalogue: Sendable {
     public let artistTracks: [[Int32]]
     /// Track indices whose primary genre is each genre.
     public let genreTracks: [[Int32]]
-    /// Cumulative popularity, for sampling tracks in proportion to popularity.
-    let cumulativePopularity: [Double]
+    /// Draws tracks in proportion to popularity.
+    let popularitySampler: AliasTable
     private let indexByTrackID: [TrackID: Int]
 
     init(
@@ -59,11 +59,7 @@ public struct SimulatedCatalogue: Sendable {
         }
         self.artistTracks = artistTracks
         self.genreTracks = genreTracks
-        var running = 0.0
-        self.cumulativePopularity = popularity.map { value in
-            running += value
-            return running
-        }
+        self.popularitySampler = AliasTable(weights: popularity)
         var indexByTrackID: [TrackID: Int] = [:]
         indexByTrackID.reserveCapacity(tracks.count)
         for (index, track) in tracks.enumerated() { indexByTrackID[track.trackID] = index }
@@ -89,16 +85,9 @@ public struct SimulatedCatalogue: Sendable {
         Array(genreCentroids[index * embeddingDimension..<(index + 1) * embeddingDimension])
     }
 
-    /// A track index drawn in proportion to popularity (binary search over the cumulative sums).
+    /// A track index drawn in proportion to popularity.
     func samplePopular(using generator: inout SeededGenerator) -> Int {
-        let target = generator.nextUnit() * (cumulativePopularity.last ?? 1)
-        var low = 0
-        var high = cumulativePopularity.count - 1
-        while low < high {
-            let middle = (low + high) / 2
-            if cumulativePopularity[middle] <= target { low = middle + 1 } else { high = middle }
-        }
-        return low
+        popularitySampler.sample(using: &generator)
     }
 }
 

@@ -20,12 +20,6 @@ import EncoreCore
 ///   send-immediately sender), then opened (exponential delay, under 2 h) with the ground-truth
 ///   probability given the earlier sends, or dismissed.
 public struct SimulatedEventStream: Sequence, IteratorProtocol {
-    private struct Pending {
-        var timestampMs: Int64
-        var ordinal: Int
-        var event: SimulatedEvent
-    }
-
     private struct UserState {
         var busyUntilMs: Int64 = .min
         var listenCount = 0
@@ -37,10 +31,10 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
     private let seedText: String
     private var nextTrackIndex = 0
     private var nextDay = 0
-    private var ordinal = 0
     private var ready: [SimulatedEvent] = []
     private var readyPosition = 0
-    private var carried: [Pending] = []
+    /// Events generated but not yet released (they lie beyond the last released day), in order.
+    private var carried: [SimulatedEvent] = []
     private var userStates: [UserState]
     private var candidates: [Int] = []
     private var weights: [Double] = []
@@ -82,21 +76,24 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
         } else {
             boundary = .max
         }
-        pending.sort { ($0.timestampMs, $0.ordinal) < ($1.timestampMs, $1.ordinal) }
-        let split = pending.partitioningIndex { $0.timestampMs >= boundary }
-        ready = pending[..<split].map(\.event)
-        carried = Array(pending[split...])
+        // Sort (time, generation order) keys rather than the events themselves: keys are 16 bytes,
+        // events are large and reference counted. Carried events come first and are already in
+        // order, and new events are appended in generation order, so the position is the tie-break.
+        var keys = pending.indices.map { (timestampMs: pending[$0].timestampMs, position: Int32($0)) }
+        keys.sort { ($0.timestampMs, $0.position) < ($1.timestampMs, $1.position) }
+        let split = keys.partitioningIndex { $0.timestampMs >= boundary }
+        ready = keys[..<split].map { pending[Int($0.position)] }
+        carried = keys[split...].map { pending[Int($0.position)] }
         readyPosition = 0
     }
 
-    private mutating func append(_ event: SimulatedEvent, to pending: inout [Pending]) {
-        pending.append(Pending(timestampMs: event.timestampMs, ordinal: ordinal, event: event))
-        ordinal += 1
+    private func append(_ event: SimulatedEvent, to pending: inout [SimulatedEvent]) {
+        pending.append(event)
     }
 
     // MARK: Listening
 
-    private mutating func generateListening(user: Int, day: Int, into pending: inout [Pending]) {
+    private mutating func generateListening(user: Int, day: Int, into pending: inout [SimulatedEvent]) {
         let profile = truth.users[user]
         let behaviour = configuration.listening
         let catalogue = truth.catalogue
@@ -176,18 +173,35 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
             if candidate < 0 { candidate = catalogue.samplePopular(using: &generator) }
             candidates.append(candidate)
         }
+        let dimension = catalogue.embeddingDimension
+        let tasteWeight = Float(behaviour.tasteWeight)
+        let similarityWeight = Float(behaviour.previousTrackSimilarityWeight)
         var best = -Double.infinity
-        for candidate in candidates {
-            var score = behaviour.tasteWeight * truth.relevance(taste: taste, trackIndex: candidate)
-            score += behaviour.popularityWeight * catalogue.logRelativePopularity[candidate]
-            if previous >= 0 {
-                if catalogue.trackArtist[candidate] == catalogue.trackArtist[previous] {
-                    score += behaviour.sameArtistWeight
+        catalogue.trackVectors.withUnsafeBufferPointer { vectors in
+            taste.withUnsafeBufferPointer { taste in
+                let previousVector = previous >= 0 ? vectors.baseAddress! + previous * dimension : nil
+                for candidate in candidates {
+                    let vector = vectors.baseAddress! + candidate * dimension
+                    // One pass for ⟨taste, v⟩ and ⟨v_prev, v⟩ (Float, vectorisable).
+                    var affinity: Float = 0
+                    var similarity: Float = 0
+                    if let previousVector {
+                        for index in 0..<dimension {
+                            affinity += taste[index] * vector[index]
+                            similarity += previousVector[index] * vector[index]
+                        }
+                    } else {
+                        for index in 0..<dimension { affinity += taste[index] * vector[index] }
+                    }
+                    var score = Double(tasteWeight * affinity + similarityWeight * similarity)
+                    score += behaviour.popularityWeight * catalogue.logRelativePopularity[candidate]
+                    if previous >= 0, catalogue.trackArtist[candidate] == catalogue.trackArtist[previous] {
+                        score += behaviour.sameArtistWeight
+                    }
+                    weights.append(score)
+                    best = Swift.max(best, score)
                 }
-                score += behaviour.previousTrackSimilarityWeight * trackSimilarity(candidate, previous)
             }
-            weights.append(score)
-            best = Swift.max(best, score)
         }
         var total = 0.0
         for index in weights.indices {
@@ -202,19 +216,9 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
         return candidates[candidates.count - 1]
     }
 
-    private func trackSimilarity(_ first: Int, _ second: Int) -> Double {
-        let dimension = truth.catalogue.embeddingDimension
-        return truth.catalogue.trackVectors.withUnsafeBufferPointer { vectors in
-            SimulationMath.dot(
-                UnsafeBufferPointer(rebasing: vectors[first * dimension..<(first + 1) * dimension]),
-                UnsafeBufferPointer(rebasing: vectors[second * dimension..<(second + 1) * dimension])
-            )
-        }
-    }
-
     // MARK: Notifications
 
-    private mutating func generateNotifications(user: Int, day: Int, into pending: inout [Pending]) {
+    private mutating func generateNotifications(user: Int, day: Int, into pending: inout [SimulatedEvent]) {
         let profile = truth.users[user]
         let model = configuration.openModel
         var generator = SeededGenerator(
