@@ -39,6 +39,7 @@ public struct ListeningBehaviour: Sendable, Equatable {
     /// Probability that a session uses the user's preferred source.
     public var preferredSourceProbability: Double
 
+    /// The default behaviour, with any value overridden.
     public init(
         candidatePoolSize: Int = 32, genreCandidateShare: Double = 0.4, artistCandidateShare: Double = 0.15,
         tasteWeight: Double = 6, popularityWeight: Double = 0.3, sameArtistWeight: Double = 0.8,

@@ -35,6 +35,7 @@ public struct SimulationConfiguration: Sendable, Equatable {
     /// 2026-01-05T00:00:00Z in epoch milliseconds.
     public static let defaultStartMs: Int64 = 1_767_571_200_000
 
+    /// A configuration with defaults for a 1000-user week; override what the run needs.
     public init(
         users: Int = 1000, tracks: Int = 5000, artists: Int = 500, genres: Int = 12, days: Int = 7, seed: UInt64 = 42,
         startMs: Int64 = SimulationConfiguration.defaultStartMs, embeddingDimension: Int = 16,
@@ -78,7 +79,9 @@ public struct SimulationConfiguration: Sendable, Equatable {
         guard genres >= 1, genres <= artists else { throw fail("genres must be in 1...artists (got \(genres))") }
         guard days >= 1, days <= 3650 else { throw fail("days must be in 1...3650 (got \(days))") }
         guard startMs >= 0 else { throw fail("startMs must not be negative (got \(startMs))") }
-        guard endMs + 2 * Self.dayMs <= 4_102_444_800_000 else { throw fail("the simulated period must end before 2100") }
+        guard endMs + 2 * Self.dayMs <= 4_102_444_800_000 else {
+            throw fail("the simulated period must end before 2100")
+        }
         guard embeddingDimension >= 2, embeddingDimension <= 1024 else {
             throw fail("embeddingDimension must be in 2...1024 (got \(embeddingDimension))")
         }
@@ -86,7 +89,8 @@ public struct SimulationConfiguration: Sendable, Equatable {
             throw fail("meanSessionsPerDay must be in (0, 100] (got \(meanSessionsPerDay))")
         }
         guard notificationRequestsPerUserPerDay >= 0, notificationRequestsPerUserPerDay <= 100 else {
-            throw fail("notificationRequestsPerUserPerDay must be in [0, 100] (got \(notificationRequestsPerUserPerDay))")
+            throw fail(
+                "notificationRequestsPerUserPerDay must be in [0, 100] (got \(notificationRequestsPerUserPerDay))")
         }
         guard maximumRequestsPerUserPerDay >= 0 else { throw fail("maximumRequestsPerUserPerDay must not be negative") }
         guard utcOffsetHours.lowerBound >= -12, utcOffsetHours.upperBound <= 14 else {

@@ -16,7 +16,9 @@ import Testing
 
     static let invalidCases = [
         InvalidCase(testDescription: "no users", configuration: SimulationConfiguration(users: 0)),
-        InvalidCase(testDescription: "more artists than tracks", configuration: SimulationConfiguration(tracks: 10, artists: 20)),
+        InvalidCase(
+            testDescription: "more artists than tracks", configuration: SimulationConfiguration(tracks: 10, artists: 20)
+        ),
         InvalidCase(testDescription: "no days", configuration: SimulationConfiguration(days: 0)),
         InvalidCase(testDescription: "dimension 1", configuration: SimulationConfiguration(embeddingDimension: 1)),
         InvalidCase(testDescription: "no sessions", configuration: SimulationConfiguration(meanSessionsPerDay: 0)),

@@ -3,7 +3,8 @@ import EncoreCore
 extension SimulatedCatalogue {
     /// The first twelve genre names; further genres are called `genre-13`, ….
     static let standardGenreNames = [
-        "pop", "rock", "hip-hop", "electronic", "jazz", "classical", "r&b", "country", "latin", "metal", "folk", "indie",
+        "pop", "rock", "hip-hop", "electronic", "jazz", "classical", "r&b", "country", "latin", "metal", "folk",
+        "indie",
     ]
     private static let adjectives = [
         "Blue", "Silent", "Golden", "Electric", "Midnight", "Broken", "Wild", "Paper", "Crystal", "Velvet", "Neon",
@@ -38,7 +39,8 @@ extension SimulatedCatalogue {
         var artistAlbums: [[String]] = []
         for artist in 0..<configuration.artists {
             let genre = artist < configuration.genres ? artist : generator.nextInt(below: configuration.genres)
-            let second: Int? = generator.nextBool(probability: 0.3) ? generator.nextInt(below: configuration.genres) : nil
+            let second: Int? =
+                generator.nextBool(probability: 0.3) ? generator.nextInt(below: configuration.genres) : nil
             var vector = SimulationMath.gaussianVector(dimension: dimension, scale: 0.55, using: &generator)
             for (offset, value) in centroid(genre).enumerated() { vector[offset] += value }
             if let second {
@@ -92,7 +94,9 @@ extension SimulatedCatalogue {
             let albums = artistAlbums[artist]
             let album = albums[generator.nextInt(below: albums.count)]
             var genres = [genreNames[Int(artistGenre[artist])]]
-            if let second = artistSecondGenre[artist], second != artistGenre[artist] { genres.append(genreNames[Int(second)]) }
+            if let second = artistSecondGenre[artist], second != artistGenre[artist] {
+                genres.append(genreNames[Int(second)])
+            }
             metadata.append(
                 TrackMetadata(
                     trackID: trackID(track), title: title, artist: artistNames[artist], album: album, genres: genres,

@@ -72,7 +72,8 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
                 generateNotifications(user: user, day: nextDay, into: &pending)
             }
             nextDay += 1
-            boundary = nextDay < configuration.days ? UserDayPlan.dayStartMs(nextDay, configuration: configuration) : .max
+            boundary =
+                nextDay < configuration.days ? UserDayPlan.dayStartMs(nextDay, configuration: configuration) : .max
         } else {
             boundary = .max
         }

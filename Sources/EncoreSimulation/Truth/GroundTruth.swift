@@ -110,7 +110,9 @@ public final class GroundTruth: Sendable {
     /// - Precondition: `user` and `track` belong to the simulation.
     public func relevance(user: UserID, track: TrackID, atMs: Int64) -> Double {
         guard let userIndex = indexByUserID[user] else { preconditionFailure("unknown simulated user \(user)") }
-        guard let trackIndex = catalogue.index(of: track) else { preconditionFailure("unknown simulated track \(track)") }
+        guard let trackIndex = catalogue.index(of: track) else {
+            preconditionFailure("unknown simulated track \(track)")
+        }
         return relevance(userIndex: userIndex, trackIndex: trackIndex, atMs: atMs)
     }
 

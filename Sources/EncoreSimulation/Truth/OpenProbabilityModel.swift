@@ -33,6 +33,7 @@ public struct OpenProbabilityModel: Sendable, Equatable {
     /// Mean delay from send to dismissal, in minutes (exponential, capped at 12 h).
     public var meanDismissDelayMinutes: Double
 
+    /// The default planted model, with any coefficient overridden.
     public init(
         activityWeight: Double = 1.6, recencyWeight: Double = 1.0, recencyHalfLifeHours: Double = 3,
         recencyLookbackDays: Int = 2, fatiguePerSendLastDay: Double = 0.45, fatiguePerSendLastWeek: Double = 0.05,

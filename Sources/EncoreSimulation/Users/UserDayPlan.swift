@@ -69,7 +69,8 @@ struct UserDayPlan {
             let expires = timestamp + Int64(lifetimeHours * 3_600_000)
             let priority = Int64(generator.nextInt(below: 3))
             requests.append(
-                PlannedRequest(timestampMs: timestamp, kind: kind, expiresMs: expires, priority: priority, ordinal: ordinal)
+                PlannedRequest(
+                    timestampMs: timestamp, kind: kind, expiresMs: expires, priority: priority, ordinal: ordinal)
             )
         }
         requests.sort { ($0.timestampMs, $0.ordinal) < ($1.timestampMs, $1.ordinal) }

@@ -56,13 +56,12 @@ extension UserProfile {
 
         // Drift towards a random genre (component orthogonal to the taste), or a random direction.
         var direction = catalogue.centroid(ofGenre: generator.nextInt(below: configuration.genres))
-        var noise = SimulationMath.gaussianVector(dimension: dimension, scale: 0.5, using: &generator)
+        let noise = SimulationMath.gaussianVector(dimension: dimension, scale: 0.5, using: &generator)
         for offset in 0..<dimension { direction[offset] += noise[offset] }
         var projection: Float = 0
         for offset in 0..<dimension { projection += direction[offset] * taste[offset] }
         for offset in 0..<dimension { direction[offset] -= projection * taste[offset] }
         SimulationMath.normalize(&direction)
-        noise = []
         let driftRate = configuration.tasteDriftRadiansPerDay * generator.nextDouble(in: 0.5, 1.5)
 
         let device =
@@ -70,7 +69,8 @@ extension UserProfile {
         let source = sources[generator.nextInt(below: sources.count - 1)]
         return UserProfile(
             userID: userID(index), index: index, utcOffsetHours: utcOffset, weekdayRhythm: weekday,
-            weekendRhythm: weekend, sessionsPerWeekday: sessionsPerWeekday, sessionsPerWeekendDay: sessionsPerWeekendDay,
+            weekendRhythm: weekend, sessionsPerWeekday: sessionsPerWeekday,
+            sessionsPerWeekendDay: sessionsPerWeekendDay,
             baseOpenRate: baseOpenRate, tasteGenres: genres, tasteGenreWeights: weights, initialTaste: taste,
             driftDirection: direction, driftRadiansPerDay: driftRate, driftOriginMs: configuration.startMs,
             preferredDevice: device, preferredSource: source
