@@ -101,3 +101,29 @@ import Testing
         #expect(users.allSatisfy { !$0.isWeekend(atMs: saturdayNoon - SimulationConfiguration.dayMs) })
     }
 }
+
+@Suite struct SessionScheduleTests {
+    @Test func everyPlannedSessionStartIsListeningTimeInTheStream() throws {
+        // The recency term of the open model reads planned session starts; each must be a moment the
+        // user is really listening: a listen begins there, or a running listen covers it.
+        let run = try SimulationFixture.run.get()
+        let truth = run.simulator.groundTruth
+        var intervalsByUser: [UserID: [(start: Int64, end: Int64)]] = [:]
+        for listen in run.listens {
+            intervalsByUser[listen.userID, default: []].append(
+                (listen.timestampMs, listen.timestampMs + (listen.msPlayed ?? 0) + 3_000)
+            )
+        }
+        var checked = 0
+        for userIndex in stride(from: 0, to: truth.users.count, by: 5) {
+            let intervals = intervalsByUser[truth.users[userIndex].userID, default: []]
+            for day in 0..<SimulationFixture.configuration.days {
+                for start in truth.sessionStartsMs(userIndex: userIndex, day: day) {
+                    #expect(intervals.contains { $0.start <= start && start < $0.end })
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 500)
+    }
+}
