@@ -15,11 +15,13 @@ import EncoreCore
 ///   of tracks; each next track is a softmax pick from a candidate pool
 ///   (``ListeningBehaviour``); it is skipped (3–30 s played, `skipped = true`) with
 ///   ``ListeningBehaviour/skipProbability(relevance:)``, otherwise played to the end or to
-///   50–100 %. The next listen starts when the previous one stopped, plus 0–3 s.
+///   50–100 %. The next listen starts when the previous one stopped, plus 0–3 s. A session uses
+///   the taste at its start for choices and skips (drift within a session is about 0.1° per hour,
+///   so ``GroundTruth/relevance(user:track:atMs:)`` at the listen time agrees to ~1e-3).
 /// - **Notifications**: each planned request is emitted, then sent at once (the legacy
 ///   send-immediately sender), then opened (exponential delay, under 2 h) with the ground-truth
 ///   probability given the earlier sends, or dismissed.
-public struct SimulatedEventStream: Sequence, IteratorProtocol {
+public struct SimulatedEventStream: Sequence, IteratorProtocol, Sendable {
     private struct UserState {
         var busyUntilMs: Int64 = .min
         var listenCount = 0
@@ -88,10 +90,6 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
         readyPosition = 0
     }
 
-    private func append(_ event: SimulatedEvent, to pending: inout [SimulatedEvent]) {
-        pending.append(event)
-    }
-
     // MARK: Listening
 
     private mutating func generateListening(user: Int, day: Int, into pending: inout [SimulatedEvent]) {
@@ -136,7 +134,7 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
                     userID: profile.userID, trackID: metadata.trackID, timestampMs: time, eventID: eventID,
                     msPlayed: msPlayed, durationMs: durationMs, skipped: skipped, context: context
                 )
-                append(.listen(listen), to: &pending)
+                pending.append(.listen(listen))
                 time += msPlayed + Int64(generator.nextInt(below: 3_000))
                 previous = track
             }
@@ -241,16 +239,16 @@ public struct SimulatedEventStream: Sequence, IteratorProtocol {
                 requestID: requestID, userID: profile.userID, notificationID: notificationID, timestampMs: time,
                 kind: planned.kind, expiresMs: planned.expiresMs, priority: planned.priority
             )
-            append(.request(request), to: &pending)
-            append(.notification(notificationEvent(request, .sent, at: time)), to: &pending)
+            pending.append(.request(request))
+            pending.append(.notification(notificationEvent(request, .sent, at: time)))
             if generator.nextBool(probability: probability) {
                 let minutes = Swift.min(generator.nextExponential(mean: model.meanOpenDelayMinutes), 110)
                 let delay = Swift.max(5_000, Int64(minutes * 60_000))
-                append(.notification(notificationEvent(request, .opened, at: time + delay)), to: &pending)
+                pending.append(.notification(notificationEvent(request, .opened, at: time + delay)))
             } else {
                 let minutes = Swift.min(generator.nextExponential(mean: model.meanDismissDelayMinutes), 720)
                 let delay = Swift.max(5_000, Int64(minutes * 60_000))
-                append(.notification(notificationEvent(request, .dismissed, at: time + delay)), to: &pending)
+                pending.append(.notification(notificationEvent(request, .dismissed, at: time + delay)))
             }
             sendTimes.append(time)
         }
