@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreSimulationTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
