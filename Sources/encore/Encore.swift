@@ -12,7 +12,7 @@ struct Encore: AsyncParsableCommand {
             process, a real Kafka-protocol server on 127.0.0.1.
             """,
         subcommands: [
-            RunCommand.self, BrokerCommand.self, PipelinesCommand.self,
+            DemoCommand.self, RunCommand.self, BrokerCommand.self, SimulateCommand.self, PipelinesCommand.self,
         ]
     )
 }

@@ -120,7 +120,10 @@ public final class PipelineRunner: Service, Sendable {
             var batchNumber = 0
             var lastLagCheck = ContinuousClock.now - .seconds(10)
             while !stopRequested.load(ordering: .relaxed) {
+                let pollStarted = ContinuousClock.now
                 let batch = try consumer.poll(maxRecords: definition.batch.maxRecords, maxWait: definition.batch.maxWait)
+                let pollSeconds = Self.seconds(since: pollStarted)
+                statusBox.withLock { $0.timing.poll += pollSeconds }
                 if batch.isEmpty {
                     if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
                         lastLagCheck = .now
@@ -154,13 +157,20 @@ public final class PipelineRunner: Service, Sendable {
         var attempt = 0
         while true {
             do {
+                var mark = ContinuousClock.now
+                var timing = PipelineStatus.Timing()
                 try processor.process(batch, producer: producer)
+                timing.process = Self.seconds(since: mark)
                 try crashIfInjected(.afterProduce, batch: number)
+                mark = .now
                 try producer.flush(timeout: .seconds(30))
+                timing.flush = Self.seconds(since: mark)
                 try crashIfInjected(.afterFlush, batch: number)
+                mark = .now
                 try environment.store.commit(processor.write)
+                timing.commit = Self.seconds(since: mark)
                 processor.committed()
-                record(processor.summary, started: started)
+                record(processor.summary, timing: timing, started: started)
                 try crashIfInjected(.afterCommit, batch: number)
                 return
             } catch let error as PipelineError where error.code == .injectedCrash {
@@ -200,8 +210,13 @@ public final class PipelineRunner: Service, Sendable {
         logger.warning("rewound partitions to the stored offsets", metadata: ["partitions": "\(offsets.count)"])
     }
 
-    private func record(_ summary: BatchProcessor.Summary, started: ContinuousClock.Instant) {
+    private func record(
+        _ summary: BatchProcessor.Summary, timing: PipelineStatus.Timing, started: ContinuousClock.Instant
+    ) {
         statusBox.withLock { status in
+            status.timing.process += timing.process
+            status.timing.flush += timing.flush
+            status.timing.commit += timing.commit
             status.batches += 1
             status.appliedRecords += summary.applied
             status.deadLetters += summary.deadLetters
@@ -234,6 +249,11 @@ public final class PipelineRunner: Service, Sendable {
         } catch {
             logger.debug("lag refresh failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = start.duration(to: .now).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
 
     private func crashIfInjected(_ point: FaultInjection.Point, batch: Int) throws {

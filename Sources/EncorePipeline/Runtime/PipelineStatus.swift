@@ -16,6 +16,17 @@ public struct PipelineStatus: Sendable, Equatable {
     /// Event time of the newest applied record.
     public var lastEventMs: Int64?
     public var lastError: String?
+    /// Where the loop's time went (seconds, cumulative): polling, processing, waiting for
+    /// delivery reports, and the SQLite commit.
+    public var timing = Timing()
+
+    public struct Timing: Sendable, Equatable {
+        public var poll = 0.0
+        public var process = 0.0
+        public var flush = 0.0
+        public var commit = 0.0
+        public init() {}
+    }
 
     public init(pipeline: String) { self.pipeline = pipeline }
 

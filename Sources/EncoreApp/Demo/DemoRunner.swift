@@ -1,0 +1,203 @@
+import EncoreCore
+import EncoreKafka
+import EncorePipeline
+import EncoreSimulation
+import EncoreStore
+import Foundation
+import Logging
+import Synchronization
+
+/// `encore demo`: the whole service on the embedded broker with simulated traffic, then a report.
+///
+/// Starts the embedded broker and Encore's topics, starts every pipeline of `pipelines/`,
+/// produces a seeded simulation of a music service (with a few deliberately corrupted records)
+/// while the pipelines consume it, waits until everything is consumed, and scores the baselines'
+/// outputs against the simulator's ground truth.
+public struct DemoRunner: Sendable {
+    public struct Options: Sendable {
+        public var users = 3000
+        public var tracks = 5000
+        public var days = 3
+        public var seed: UInt64 = 42
+        public var partitions = 16
+        /// Share of listen records corrupted on purpose, to show the dead-letter path.
+        public var corruptionRate = 0.0005
+        /// SQLite file; `nil` = a temporary file removed afterwards.
+        public var storePath: String?
+        public var pipelinesDirectory = "pipelines"
+        public init() {}
+    }
+
+    public let options: Options
+    public let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the demo, printing progress and the report through `output`.
+    public func run(output: @escaping @Sendable (String) -> Void) async throws -> DemoReport {
+        let started = ContinuousClock.now
+        let simulation = try MusicSimulator(configuration: SimulationConfiguration(
+            users: options.users, tracks: options.tracks, artists: max(10, options.tracks / 10), days: options.days,
+            seed: options.seed
+        ))
+        let definitions = try PipelineCatalog.load(directory: options.pipelinesDirectory).definitions
+        var configuration = ServiceConfiguration()
+        configuration.kafka.partitions = options.partitions
+        let topology = try KafkaTopology(configuration: configuration, logger: logger)
+        defer { topology.shutdown() }
+        output("embedded broker on \(topology.bootstrapServers); \(EncoreTopic.allCases.count) topics × \(options.partitions) partitions")
+
+        let temporaryStore = options.storePath == nil
+        let storePath = options.storePath ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("encore-demo-\(UUID().uuidString).sqlite").path
+        defer {
+            if temporaryStore {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+            }
+        }
+        let client = configuration.kafkaClient(bootstrapServers: topology.bootstrapServers)
+        let environment = try PipelineEnvironment.open(storePath: storePath, kafka: client)
+        let runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
+        output("pipelines: \(definitions.map { "\($0.name) (\($0.stages.map(\.typeName).joined(separator: ", ")))" }.joined(separator: "; "))")
+
+        let runTasks = runners.map { runner in Task { try await runner.run() } }
+
+        // Produce the simulation while the pipelines consume it.
+        output("simulating \(options.users) users × \(options.days) days (seed \(options.seed)) and producing to the topics…")
+        let observed = ObservedStream()
+        let publisher = SimulationPublisher(corruptionRate: options.corruptionRate, seed: options.seed)
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(client: client), logger: logger)
+        let produceStarted = ContinuousClock.now
+        let counts = try await DedicatedThread.run(name: "encore-demo-producer") {
+            try publisher.publish(simulation.makeEventStream(), producer: producer, observe: observed.record) { counts in
+                output("  produced \(counts.total) records")
+            }
+        }
+        producer.close(timeout: .seconds(30))
+        let produceSeconds = Self.seconds(produceStarted.duration(to: .now))
+        output("produced \(counts.total) records in \(String(format: "%.1f", produceSeconds)) s "
+            + "(\(counts.byTopic[.listens] ?? 0) listens, \(counts.byTopic[.notificationEvents] ?? 0) notification events, "
+            + "\(counts.byTopic[.notificationRequests] ?? 0) requests, \(counts.byTopic[.tracks] ?? 0) tracks; "
+            + "\(counts.corrupted) corrupted on purpose)")
+
+        // Wait until every record is consumed: applied or dead-lettered.
+        var expected: [String: Int] = [:]
+        for definition in definitions {
+            expected[definition.name] = definition.inputs.reduce(0) { $0 + (counts.byTopic[$1] ?? 0) }
+        }
+        let consumeStarted = produceStarted
+        var lastPrint = ContinuousClock.now
+        while true {
+            let statuses = runners.map(\.status)
+            if let failed = statuses.first(where: { $0.state == .failed }) {
+                throw PipelineError(.kafka, "pipeline \(failed.pipeline) failed: \(failed.lastError ?? "?")")
+            }
+            let done = statuses.allSatisfy { $0.appliedRecords + $0.deadLetters >= expected[$0.pipeline] ?? 0 }
+            if done { break }
+            if ContinuousClock.now - lastPrint > .seconds(2) {
+                lastPrint = .now
+                let consumed = statuses.reduce(0) { $0 + $1.appliedRecords + $1.deadLetters }
+                let elapsed = Self.seconds(consumeStarted.duration(to: .now))
+                output("  consumed \(consumed)/\(counts.total) (\(Int(Double(consumed) / max(elapsed, 0.001))) records/s)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let consumeSeconds = Self.seconds(consumeStarted.duration(to: .now))
+        for runner in runners { runner.requestStop() }
+        for task in runTasks { try await task.value }
+        let statuses = runners.map(\.status)
+
+        // Read the outputs back from their topics, as a downstream consumer would.
+        let recommendationCount = statuses.reduce(0) { $0 + $1.recommendations }
+        let decisionCount = statuses.reduce(0) { $0 + $1.decisions }
+        let outputs = try await DedicatedThread.run(name: "encore-demo-reader") {
+            try OutputReader(client: client, logger: logger).read(
+                recommendations: recommendationCount, decisions: decisionCount
+            )
+        }
+        let store = environment.store
+        let plays = observed.plays()
+        let recommendationQuality = BaselineEvaluation.recommendations(
+            outputs.recommendations, plays: plays, truth: simulation.groundTruth
+        )
+        let cap = definitions.lazy.compactMap { definition -> Int? in
+            for case .ruleBaseline(let settings) in definition.stages { return settings.dailyCap }
+            return nil
+        }.first ?? 3
+        let decisionQuality = BaselineEvaluation.decisions(
+            outputs.decisions, requests: observed.requests(), truth: simulation.groundTruth, dailyCap: cap
+        )
+        return DemoReport(
+            produced: counts, statuses: statuses, storeCounts: try store.counts(),
+            deadLetterReasons: try Dictionary(grouping: store.deadLetters(limit: 100_000), by: \.reason).mapValues(\.count),
+            produceSeconds: produceSeconds, consumeSeconds: consumeSeconds,
+            totalSeconds: Self.seconds(started.duration(to: .now)),
+            sampleRecommendations: Array(outputs.recommendations.suffix(3)), sampleDecisions: Array(outputs.decisions.suffix(4)),
+            recommendationQuality: recommendationQuality, decisionQuality: decisionQuality, dailyCap: cap
+        )
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// What the demo keeps of the simulated stream for scoring: plays per user and all requests.
+private final class ObservedStream: Sendable {
+    private struct State {
+        var plays: [UserID: [(timestampMs: Int64, track: TrackID)]] = [:]
+        var requests: [NotificationRequest] = []
+    }
+    private let state = Mutex(State())
+
+    @Sendable func record(_ event: SimulatedEvent) {
+        switch event {
+        case .listen(let listen):
+            state.withLock { $0.plays[listen.userID, default: []].append((listen.timestampMs, listen.trackID)) }
+        case .request(let request): state.withLock { $0.requests.append(request) }
+        default: break
+        }
+    }
+
+    func plays() -> [UserID: [(timestampMs: Int64, track: TrackID)]] { state.withLock { $0.plays } }
+    func requests() -> [NotificationRequest] { state.withLock { $0.requests } }
+}
+
+/// Reads the output topics from the beginning with a fresh consumer group.
+struct OutputReader {
+    let client: KafkaClientConfiguration
+    let logger: Logger
+
+    func read(recommendations: Int, decisions: Int) throws -> (recommendations: [Recommendation], decisions: [NotificationDecision]) {
+        let recommendationMessages = try readTopic(EncoreTopic.recommendations.rawValue, count: recommendations)
+        let decisionMessages = try readTopic(EncoreTopic.notificationDecisions.rawValue, count: decisions)
+        return (
+            recommendationMessages.compactMap { try? OutputDecoder.recommendation($0) },
+            decisionMessages.compactMap { try? OutputDecoder.decision($0) }
+        )
+    }
+
+    private func readTopic(_ topic: String, count: Int) throws -> [[UInt8]] {
+        guard count > 0 else { return [] }
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(client: client, groupID: "encore-demo-reader-\(UUID().uuidString)", topics: [topic]),
+            logger: logger, startOffsets: { _ in [:] }
+        )
+        defer { consumer.close() }
+        var values: [[UInt8]] = []
+        values.reserveCapacity(count)
+        // The embedded broker trims each partition at about 4–5 MB, so fewer than `count` may be
+        // left: stop once nothing arrived for a while.
+        // (The first records take a group join, so the first wait is longer.)
+        var lastArrival = ContinuousClock.now + .seconds(12)
+        while values.count < count, ContinuousClock.now - lastArrival < .seconds(3) {
+            let batch = try consumer.poll(maxRecords: 5000, maxWait: .milliseconds(200))
+            if !batch.isEmpty { lastArrival = .now }
+            for record in batch.records { values.append(batch.value(of: record)) }
+        }
+        return values
+    }
+}
