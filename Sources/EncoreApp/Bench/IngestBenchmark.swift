@@ -1,0 +1,117 @@
+import EncoreCore
+import EncoreKafka
+import EncorePipeline
+import EncoreSimulation
+import Foundation
+import Logging
+
+/// `encore bench ingest`: end-to-end listens per second through the music pipeline (embedded
+/// broker, decode, popularity stage, outputs, state + offsets in SQLite), and in the same run the
+/// raw librdkafka consume rate of the same messages with no processing.
+public struct IngestBenchmark: Sendable {
+    public var events = 1_000_000
+    public var partitions = 64
+    public var batchRecords = 500
+    public var pipelinesDirectory = "pipelines"
+
+    public init() {}
+
+    public struct Result: Sendable {
+        public var events: Int
+        public var bytes: Int
+        public var produceRate: Double
+        public var rawConsumeRate: Double
+        public var pipelineRate: Double
+        public var pipelineStatus: PipelineStatus
+        public var ratio: Double { pipelineRate / rawConsumeRate }
+    }
+
+    public func run(logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        var configuration = ServiceConfiguration()
+        configuration.kafka.partitions = partitions
+        let topology = try KafkaTopology(configuration: configuration, logger: logger)
+        defer { topology.shutdown() }
+        let client = configuration.kafkaClient(bootstrapServers: topology.bootstrapServers)
+        let topic = EncoreTopic.listens.rawValue
+
+        // Messages: the simulator's listens (realistic sessions, so the debounce behaves as in production).
+        let users = max(100, events / 140)
+        let simulator = try MusicSimulator(configuration: SimulationConfiguration(users: users, days: 7, seed: 9))
+        var messages: [(key: [UInt8], value: [UInt8], time: Int64)] = []
+        messages.reserveCapacity(events)
+        var stream = simulator.makeEventStream()
+        while messages.count < events, let event = stream.next() {
+            if case .listen(let listen) = event {
+                messages.append((Array(listen.userID.rawValue.utf8), event.encoded(), listen.timestampMs))
+            }
+        }
+        let count = messages.count
+        let bytes = messages.reduce(0) { $0 + $1.value.count }
+        progress("produce \(count) listens (\(bytes / count) bytes each) to \(topic) over \(partitions) partitions…")
+        let produceRate = try await DedicatedThread.run(name: "bench-produce") { [messages] in
+            let producer = try KafkaProducer(
+                configuration: ProducerConfiguration(client: client, linger: .milliseconds(20)), logger: logger
+            )
+            defer { producer.close(timeout: .seconds(30)) }
+            let started = ContinuousClock.now
+            for message in messages {
+                try producer.send(topic: topic, key: message.key, value: message.value, timestampMs: message.time)
+            }
+            try producer.flush(timeout: .seconds(300))
+            return Double(messages.count) / DecodeBenchmark.seconds(started.duration(to: .now))
+        }
+        messages = []
+        progress("produced at \(Int(produceRate)) messages/s")
+
+        // Raw: a fresh group reads everything with no processing.
+        let rawRate = try await DedicatedThread.run(name: "bench-raw") {
+            let consumer = try KafkaConsumer(
+                configuration: ConsumerConfiguration(client: client, groupID: "bench-raw-\(UUID().uuidString)", topics: [topic]),
+                logger: logger, startOffsets: { _ in [:] }
+            )
+            defer { consumer.close() }
+            var consumed = 0
+            var started: ContinuousClock.Instant?
+            while consumed < count {
+                let batch = try consumer.poll(maxRecords: batchRecords, maxWait: .milliseconds(100))
+                if !batch.isEmpty, started == nil { started = .now }  // exclude the group join
+                consumed += batch.count
+            }
+            return Double(consumed) / DecodeBenchmark.seconds(started!.duration(to: .now))
+        }
+        progress("raw consume: \(Int(rawRate)) messages/s")
+
+        // Pipeline: the music pipeline, state and offsets in a temporary SQLite file.
+        var definition = try PipelineCatalog.load(directory: pipelinesDirectory).definitions.first { $0.name == "music" }
+            ?? PipelineDefinition(name: "music", consumerGroup: "encore-music", inputs: [.listens], stages: [.popularityBaseline(.init())])
+        definition.consumerGroup = "bench-pipeline-\(UUID().uuidString)"
+        definition.batch.maxRecords = batchRecords
+        let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("encore-bench-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
+        let environment = try PipelineEnvironment.open(storePath: storePath, kafka: client)
+        let runner = PipelineRunner(definition: definition, environment: environment, logger: logger)
+        let task = Task { try await runner.run() }
+        var started: ContinuousClock.Instant?
+        var lastReport = ContinuousClock.now
+        while true {
+            let status = runner.status
+            if status.state == .failed { throw PipelineError(.kafka, status.lastError ?? "pipeline failed") }
+            let done = status.appliedRecords + status.deadLetters
+            if done > 0, started == nil { started = .now }
+            if done >= count { break }
+            if ContinuousClock.now - lastReport > .seconds(2), let started {
+                lastReport = .now
+                progress("  pipeline: \(done)/\(count) (\(Int(Double(done) / DecodeBenchmark.seconds(started.duration(to: .now)))) listens/s)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let pipelineRate = Double(count) / DecodeBenchmark.seconds(started!.duration(to: .now))
+        runner.requestStop()
+        try await task.value
+        progress("pipeline: \(Int(pipelineRate)) listens/s")
+        return Result(
+            events: count, bytes: bytes, produceRate: produceRate, rawConsumeRate: rawRate, pipelineRate: pipelineRate,
+            pipelineStatus: runner.status
+        )
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import EncoreApp
+import EncorePipeline
+import Foundation
+import Logging
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (build with -c release). Results go to BENCHMARKS.md with the command that produced them.",
+        subcommands: [Ingest.self, Decode.self]
+    )
+
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Listens/s through the music pipeline vs the raw librdkafka consume rate, in one run."
+        )
+        @Option(help: "Listen events.") var events: Int = 1_000_000
+        @Option(help: "Partitions of encore.listens (the embedded broker keeps ~4–5 MB per partition).") var partitions: Int = 64
+        @Option(help: "Records per batch (one SQLite transaction each).") var batchRecords: Int = 500
+        @Option(help: "Directory of pipeline definitions.") var pipelines: String = "pipelines"
+
+        func run() async throws {
+            var logger = Logger(label: "encore-bench")
+            logger.logLevel = .warning
+            var benchmark = IngestBenchmark()
+            benchmark.events = events
+            benchmark.partitions = partitions
+            benchmark.batchRecords = batchRecords
+            benchmark.pipelinesDirectory = pipelines
+            let result = try await benchmark.run(logger: logger) { line in
+                print(line)
+                fflush(nil)
+            }
+            let t = result.pipelineStatus.timing
+            print("""
+
+                ingest: \(result.events) listens, \(result.bytes / result.events) bytes each, \(partitions) partitions, batches of \(batchRecords)
+                  produce          \(Int(result.produceRate)) messages/s
+                  raw consume      \(Int(result.rawConsumeRate)) messages/s (librdkafka, no processing)
+                  pipeline         \(Int(result.pipelineRate)) listens/s (decode, popularity stage, outputs, SQLite state + offsets)
+                  ratio            \(String(format: "%.2f", result.ratio)) (target ≥ 0.5)
+                  pipeline time    poll \(String(format: "%.1f", t.poll)) s, process \(String(format: "%.1f", t.process)) s, delivery wait \(String(format: "%.1f", t.flush)) s, commit \(String(format: "%.1f", t.commit)) s over \(result.pipelineStatus.batches) batches; \(result.pipelineStatus.recommendations) recommendations produced
+                """)
+        }
+    }
+
+    struct Decode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Listen events decoded per second on one core, beside Foundation's JSONDecoder."
+        )
+        @Option(help: "Events.") var events: Int = 200_000
+        @Option(help: "Rounds (best is reported).") var rounds: Int = 5
+
+        func run() async throws {
+            let result = try DecodeBenchmark(events: events, rounds: rounds).run { print($0) }
+            print("""
+
+                decode: \(result.events) listens, \(String(format: "%.0f", result.bytesPerEvent)) bytes each, one core
+                  EventDecoder     \(Int(result.encoreRate)) events/s (\(String(format: "%.0f", result.encoreRate * result.bytesPerEvent / 1e6)) MB/s)
+                  JSONDecoder      \(Int(result.foundationRate)) events/s
+                  ratio            \(String(format: "%.1f", result.ratio))×
+                """)
+        }
+    }
+}
