@@ -38,7 +38,10 @@ let package = Package(
         ),
         .target(
             name: "EncoreStore",
-            dependencies: ["EncoreCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EncoreCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "EncoreModels", dependencies: ["EncoreCore", "EncoreNumerics"], swiftSettings: swiftSettings),

@@ -28,29 +28,40 @@ extension EncoreStore {
                 }
             }
             if !batch.listens.isEmpty {
-                let statement = try db.cachedStatement(sql: """
+                let insert = try BoundInsert(db, sql: """
                     INSERT INTO listens (user_index, item_index, ts_ms, ms_played, duration_ms, skipped, device, source,
                                          src_partition, src_offset)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for row in batch.listens {
-                    try statement.execute(arguments: [
-                        row.user.rawValue, row.item.rawValue, row.timestampMs, row.msPlayed, row.durationMs,
-                        row.skipped, row.device, row.source, row.position.partition, row.position.offset,
-                    ])
+                    insert.bind(1, Int64(row.user.rawValue))
+                    insert.bind(2, Int64(row.item.rawValue))
+                    insert.bind(3, row.timestampMs)
+                    insert.bind(4, row.msPlayed)
+                    insert.bind(5, row.durationMs)
+                    insert.bind(6, row.skipped)
+                    insert.bind(7, row.device)
+                    insert.bind(8, row.source)
+                    insert.bind(9, Int64(row.position.partition))
+                    insert.bind(10, row.position.offset)
+                    try insert.step()
                 }
             }
             if !batch.notificationEvents.isEmpty {
-                let statement = try db.cachedStatement(sql: """
+                let insert = try BoundInsert(db, sql: """
                     INSERT INTO notification_events (user_index, notification_id, action, ts_ms, kind,
                                                      src_partition, src_offset)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 for row in batch.notificationEvents {
-                    try statement.execute(arguments: [
-                        row.user.rawValue, row.notificationID, row.action.rawValue, row.timestampMs, row.kind,
-                        row.position.partition, row.position.offset,
-                    ])
+                    insert.bind(1, Int64(row.user.rawValue))
+                    insert.bind(2, row.notificationID)
+                    insert.bind(3, row.action.rawValue)
+                    insert.bind(4, row.timestampMs)
+                    insert.bind(5, row.kind)
+                    insert.bind(6, Int64(row.position.partition))
+                    insert.bind(7, row.position.offset)
+                    try insert.step()
                 }
             }
             if !batch.decisions.isEmpty {
@@ -71,15 +82,18 @@ extension EncoreStore {
                 }
             }
             if !batch.userStates.isEmpty {
-                let statement = try db.cachedStatement(sql: """
+                let upsert = try BoundInsert(db, sql: """
                     INSERT INTO user_states (user_index, kind, generation, updated_ts_ms, state) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (user_index, kind) DO UPDATE SET
                         generation = excluded.generation, updated_ts_ms = excluded.updated_ts_ms, state = excluded.state
                     """)
                 for row in batch.userStates {
-                    try statement.execute(arguments: [
-                        row.user.rawValue, row.kind, row.generation, row.updatedTimestampMs, Data(row.state),
-                    ])
+                    upsert.bind(1, Int64(row.user.rawValue))
+                    upsert.bind(2, row.kind)
+                    upsert.bind(3, row.generation)
+                    upsert.bind(4, row.updatedTimestampMs)
+                    upsert.bind(5, row.state)
+                    try upsert.step()
                 }
             }
             if !batch.deadLetters.isEmpty {

@@ -64,6 +64,13 @@ public final class IdentifierMap: Sendable {
         state.withLock { index >= 0 && Int(index) < $0.idByIndex.count ? $0.idByIndex[Int(index)] : nil }
     }
 
+    /// The ids at several indices under one lock (`nil` for an index out of range).
+    public func ids(at indices: some Sequence<Int32>) -> [String?] {
+        state.withLock { current in
+            indices.map { $0 >= 0 && Int($0) < current.idByIndex.count ? current.idByIndex[Int($0)] : nil }
+        }
+    }
+
     /// A snapshot of all ids in index order.
     public func allIDs() -> [String] { state.withLock { $0.idByIndex } }
 

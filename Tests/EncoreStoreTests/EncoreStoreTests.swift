@@ -125,3 +125,33 @@ import Testing
         #expect(throws: StoreError.self) { try registry.load(name: "missing") }
     }
 }
+
+@Suite struct BatchCommitColumnTests {
+    @Test func listenColumnsRoundTripIncludingNullsAndEmptyStrings() throws {
+        let store = try EncoreStore(path: nil)
+        var batch = BatchWrite(groupID: "g")
+        let full = ListenEvent(
+            userID: UserID("u"), trackID: TrackID("t"), timestampMs: 42, msPlayed: 7, durationMs: 9, skipped: true,
+            context: ListenContext(device: "", source: "radio ✓")
+        )
+        let bare = ListenEvent(userID: UserID("u"), trackID: TrackID("t"), timestampMs: 43)
+        batch.listens = [
+            ListenRow(user: UserIndex(3), item: ItemIndex(4), event: full, position: .init(partition: 1, offset: 2)),
+            ListenRow(user: UserIndex(3), item: ItemIndex(5), event: bare, position: .init(partition: 1, offset: 3)),
+        ]
+        try store.commit(batch)
+        let rows = try store.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM listens ORDER BY id")
+        }
+        #expect(rows.count == 2)
+        #expect(rows[0]["user_index"] as Int64 == 3)
+        #expect(rows[0]["item_index"] as Int64 == 4)
+        #expect(rows[0]["ms_played"] as Int64? == 7)
+        #expect(rows[0]["skipped"] as Bool? == true)
+        #expect(rows[0]["device"] as String? == "")
+        #expect(rows[0]["source"] as String? == "radio ✓")
+        #expect(rows[1]["ms_played"] as Int64? == nil)
+        #expect(rows[1]["device"] as String? == nil)
+        #expect(rows[1]["src_offset"] as Int64 == 3)
+    }
+}
