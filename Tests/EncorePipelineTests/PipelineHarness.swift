@@ -50,10 +50,14 @@ final class PipelineHarness: Sendable {
         try producer.flush(timeout: .seconds(30))
     }
 
-    /// A fresh environment on the shared store file.
-    func environment(fault: FaultInjection? = nil) throws -> PipelineEnvironment {
-        var environment = try PipelineEnvironment.open(storePath: storePath, kafka: client, topicPrefix: prefix)
+    /// A fresh environment on the harness's store file (or another one).
+    func environment(fault: FaultInjection? = nil, storePath: String? = nil) throws -> PipelineEnvironment {
+        var environment = try PipelineEnvironment.open(
+            storePath: storePath ?? self.storePath, kafka: client, topicPrefix: prefix
+        )
         environment.faultInjection = fault
+        // Fast group membership for tests: quick heartbeats, and members that vanish are noticed soon.
+        environment.consumerExtra = ["heartbeat.interval.ms": "300", "session.timeout.ms": "6000", "max.poll.interval.ms": "10000"]
         return environment
     }
 

@@ -132,6 +132,7 @@ public final class PipelineRunner: Service, Sendable {
                     continue
                 }
                 batchNumber += 1
+                statusBox.withLock { $0.lag = nil }  // unknown until the next idle check
                 try handle(batch, number: batchNumber, processor: processor, producer: producer, consumer: consumer)
             }
             statusBox.withLock { $0.state = .stopping }
