@@ -258,12 +258,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             logger.error(
                 "stored offset is out of range (outside retention?); restarting partition from the earliest retained offset",
                 metadata: ["partition": "\(partition)", "detail": "\(text)"])
-            let list = TopicPartitionList.make([partition: Int64(RD_KAFKA_OFFSET_BEGINNING)])
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            if let error = rd_kafka_seek_partitions(handle, list, 0) {
-                logger.error("restart seek failed", metadata: ["error": "\(KafkaError.rdKafka(error: error, location: location))"])
-                rd_kafka_error_destroy(error)
-            }
+            restartFromBeginning(partition)
             return nil
         }
         var buffer = [CChar](repeating: 0, count: 512)
@@ -276,6 +271,42 @@ public final class KafkaConsumer: @unchecked Sendable {
         logger.warning(
             "consumer error", metadata: ["error": "\(KafkaError.rdKafka(encore_err_from_code(raw), location: location, reason: text))", "partition": "\(partition.map(\.description) ?? "-")"])
         return nil
+    }
+
+    /// Restarts one partition at RD_KAFKA_OFFSET_BEGINNING after an offset-reset error.
+    ///
+    /// A seek is refused in that state (`__STATE`), so the partition is re-assigned: incrementally
+    /// for the cooperative protocol; for the eager protocol the whole assignment is re-assigned with
+    /// every other partition at its current position (or its start offset if nothing was consumed yet).
+    private func restartFromBeginning(_ partition: TopicPartition) {
+        let location = "KafkaConsumer.poll"
+        let beginning = Int64(RD_KAFKA_OFFSET_BEGINNING)
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
+        if cooperative {
+            let list = TopicPartitionList.make([partition: beginning])
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for step in [rd_kafka_incremental_unassign, rd_kafka_incremental_assign] {
+                if let error = step(handle, list) {
+                    logger.error("restart failed", metadata: ["partition": "\(partition)", "error": "\(KafkaError.rdKafka(error: error, location: location))"])
+                    rd_kafka_error_destroy(error)
+                }
+            }
+            return
+        }
+        var current: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard encore_err_code(rd_kafka_assignment(handle, &current)) == ErrorCodes.noError, let current else { return }
+        defer { rd_kafka_topic_partition_list_destroy(current) }
+        _ = rd_kafka_position(handle, current)
+        var offsets: [TopicPartition: Int64] = [:]
+        for (assigned, position, _) in TopicPartitionList.elements(of: current) {
+            offsets[assigned] = assigned == partition ? beginning : (position >= 0 ? position : context.startOffset(of: assigned))
+        }
+        let list = TopicPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let result = rd_kafka_assign(handle, list)
+        if encore_err_code(result) != ErrorCodes.noError {
+            logger.error("restart failed", metadata: ["partition": "\(partition)", "error": "\(KafkaError.rdKafka(result, location: location))"])
+        }
     }
 
     /// Drops records of partitions revoked during this poll; partitions that were revoked and

@@ -19,6 +19,8 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         var startOffsetsError: KafkaError?
         var call: CallRebalance?
         var offsetResetCount = 0
+        /// The offset each assigned partition was started at.
+        var startOffsets: [TopicPartition: Int64] = [:]
     }
 
     let startOffsets: @Sendable ([TopicPartition]) throws -> [TopicPartition: Int64]
@@ -36,6 +38,11 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
 
     var offsetResetCount: Int { state.withLock { $0.offsetResetCount } }
     func countOffsetReset() { state.withLock { $0.offsetResetCount += 1 } }
+
+    /// The offset `partition` was assigned at (RD_KAFKA_OFFSET_BEGINNING if unknown).
+    func startOffset(of partition: TopicPartition) -> Int64 {
+        state.withLock { $0.startOffsets[partition] } ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+    }
 
     func beginCall() { state.withLock { $0.call = CallRebalance() } }
 
@@ -101,6 +108,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         apply(handle, list: list, assign: true, cooperative: cooperative)
         state.withLock { state in
             state.assignment.formUnion(partitions)
+            state.startOffsets.merge(starts) { $1 }
             if var call = state.call {
                 for partition in partitions where call.revoked.contains(partition) {
                     call.reassignedStarts[partition] = starts[partition]
@@ -119,6 +127,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         apply(handle, list: cooperative ? list : nil, assign: false, cooperative: cooperative)
         state.withLock { state in
             state.assignment.subtract(partitions)
+            for partition in partitions { state.startOffsets[partition] = nil }
             let revoked = Set(partitions)
             state.pending.removeAll { revoked.contains($0) }
             if var call = state.call {
@@ -159,6 +168,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         apply(handle, list: list, assign: true, cooperative: cooperative)
         state.withLock { state in
             state.assignment.formUnion(pending)
+            for partition in pending { state.startOffsets[partition] = all[partition] }
             state.pending.removeAll()
         }
         logger.info("pending partitions assigned", metadata: ["partitions": "\(pending)"])
