@@ -39,7 +39,8 @@ public struct ConsumedBatch: Sendable {
         of record: ConsumedRecord, _ body: (UnsafeRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
         let result: Result<R, E> = bytes.withUnsafeBytes { all in
-            let slice = UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueStart + Int(record.valueCount)])
+            let slice = UnsafeRawBufferPointer(
+                rebasing: all[record.valueStart..<record.valueStart + Int(record.valueCount)])
             return Result { () throws(E) in try body(slice) }
         }
         return try result.get()
@@ -71,7 +72,8 @@ public struct ConsumedBatch: Sendable {
         (0..<Int(record.headerCount)).map { index in
             let slot = headerSlots[Int(record.headerStart) + index]
             let name = String(decoding: bytes[slot.nameStart..<slot.nameStart + Int(slot.nameCount)], as: UTF8.self)
-            let value = slot.valueCount < 0 ? [] : Array(bytes[slot.valueStart..<slot.valueStart + Int(slot.valueCount)])
+            let value =
+                slot.valueCount < 0 ? [] : Array(bytes[slot.valueStart..<slot.valueStart + Int(slot.valueCount)])
             return KafkaHeader(name: name, value: value)
         }
     }

@@ -81,15 +81,16 @@ public final class EmbeddedBroker: Sendable {
     public func createTopics(_ topics: [TopicSpecification]) throws(KafkaError) {
         let location = "EmbeddedBroker.createTopics"
         try withCluster(location: location) { cluster throws(KafkaError) in
-        for topic in topics {
-            let result = rd_kafka_mock_topic_create(cluster, topic.name, topic.partitions, Int32(topic.replicationFactor))
-            let raw = encore_err_code(result)
-            if raw != ErrorCodes.noError && raw != ErrorCodes.topicAlreadyExists {
-                throw KafkaError.rdKafka(
-                    result, location: location,
-                    reason: "topic \(topic.name): \(String(cString: rd_kafka_err2str(result)))")
+            for topic in topics {
+                let result = rd_kafka_mock_topic_create(
+                    cluster, topic.name, topic.partitions, Int32(topic.replicationFactor))
+                let raw = encore_err_code(result)
+                if raw != ErrorCodes.noError && raw != ErrorCodes.topicAlreadyExists {
+                    throw KafkaError.rdKafka(
+                        result, location: location,
+                        reason: "topic \(topic.name): \(String(cString: rd_kafka_err2str(result)))")
+                }
             }
-        }
         }
     }
 

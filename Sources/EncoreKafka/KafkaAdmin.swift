@@ -33,8 +33,9 @@ public enum KafkaAdmin {
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for topic in topics {
-            guard let newTopic = rd_kafka_NewTopic_new(
-                topic.name, topic.partitions, Int32(topic.replicationFactor), &errorBuffer, errorBuffer.count)
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    topic.name, topic.partitions, Int32(topic.replicationFactor), &errorBuffer, errorBuffer.count)
             else {
                 throw KafkaError(
                     code: .configuration, reason: "topic \(topic.name): \(string(fromCBuffer: errorBuffer))",
@@ -44,7 +45,8 @@ public enum KafkaAdmin {
             for (key, value) in topic.config.sorted(by: { $0.key < $1.key }) {
                 let result = rd_kafka_NewTopic_set_config(newTopic, key, value)
                 if encore_err_code(result) != ErrorCodes.noError {
-                    throw KafkaError.rdKafka(result, location: location, reason: "topic \(topic.name) config \(key)=\(value)")
+                    throw KafkaError.rdKafka(
+                        result, location: location, reason: "topic \(topic.name) config \(key)=\(value)")
                 }
             }
         }

@@ -110,7 +110,6 @@ public final class KafkaConsumer: @unchecked Sendable {
             context.beginCall()
             let received = rd_kafka_consume_batch_queue(queue, timeout, messageBuffer, wanted)
             let rebalance = context.endCall()
-            let firstNew = batch.records.count
             if received > 0 {
                 for index in 0..<received {
                     guard let message = messageBuffer[index] else { continue }
@@ -119,7 +118,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                 }
             }
             if let rebalance, !rebalance.revoked.isEmpty {
-                dropRevoked(rebalance, from: &batch, firstNew: firstNew)
+                dropRevoked(rebalance, from: &batch)
             }
             if fatal != nil || received < 0 { break }
         } while batch.count < maxRecords && clock.now < deadline
@@ -168,14 +167,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let result = rd_kafka_commit(handle, list, 1)
         if encore_err_code(result) != ErrorCodes.noError {
-            logger.debug("informational offset commit failed", metadata: ["error": "\(KafkaError.rdKafka(result, location: "KafkaConsumer.commitAsync"))"])
+            logger.debug(
+                "informational offset commit failed",
+                metadata: ["error": "\(KafkaError.rdKafka(result, location: "KafkaConsumer.commitAsync"))"])
         }
     }
 
     /// The low and high watermarks of a partition, queried from the broker.
     ///
     /// `high` is the offset the next produced record will get; `low` the earliest retained one.
-    public func watermarks(of partition: TopicPartition, timeout: Duration) throws(KafkaError) -> (low: Int64, high: Int64) {
+    public func watermarks(of partition: TopicPartition, timeout: Duration) throws(KafkaError) -> (
+        low: Int64, high: Int64
+    ) {
         var low: Int64 = -1
         var high: Int64 = -1
         let result = rd_kafka_query_watermark_offsets(
@@ -200,7 +203,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard !wasClosed else { return }
         let result = rd_kafka_consumer_close(handle)
         if encore_err_code(result) != ErrorCodes.noError {
-            logger.warning("consumer close reported an error", metadata: ["error": "\(KafkaError.rdKafka(result, location: "KafkaConsumer.close"))"])
+            logger.warning(
+                "consumer close reported an error",
+                metadata: ["error": "\(KafkaError.rdKafka(result, location: "KafkaConsumer.close"))"])
         }
         logger.debug("consumer closed")
     }
@@ -208,7 +213,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     // MARK: Batch building
 
     /// Copies one librdkafka message into the batch, or handles its error; returns a fatal error to raise.
-    private func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>, to batch: inout ConsumedBatch) -> KafkaError? {
+    private func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>, to batch: inout ConsumedBatch)
+        -> KafkaError?
+    {
         let raw = encore_err_code(message.pointee.err)
         if raw != ErrorCodes.noError { return handleError(message, raw: raw) }
         guard let rkt = message.pointee.rkt else { return nil }
@@ -265,11 +272,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         let fatal = rd_kafka_fatal_error(handle, &buffer, buffer.count)
         if raw == ErrorCodes.fatal || encore_err_code(fatal) != ErrorCodes.noError {
             return KafkaError(
-                code: .fatal, reason: string(fromCBuffer: buffer), rdKafkaCode: encore_err_code(fatal), isRetriable: false,
+                code: .fatal, reason: string(fromCBuffer: buffer), rdKafkaCode: encore_err_code(fatal),
+                isRetriable: false,
                 isFatal: true, location: location)
         }
         logger.warning(
-            "consumer error", metadata: ["error": "\(KafkaError.rdKafka(encore_err_from_code(raw), location: location, reason: text))", "partition": "\(partition.map(\.description) ?? "-")"])
+            "consumer error",
+            metadata: [
+                "error": "\(KafkaError.rdKafka(encore_err_from_code(raw), location: location, reason: text))",
+                "partition": "\(partition.map(\.description) ?? "-")",
+            ])
         return nil
     }
 
@@ -287,7 +299,12 @@ public final class KafkaConsumer: @unchecked Sendable {
             defer { rd_kafka_topic_partition_list_destroy(list) }
             for step in [rd_kafka_incremental_unassign, rd_kafka_incremental_assign] {
                 if let error = step(handle, list) {
-                    logger.error("restart failed", metadata: ["partition": "\(partition)", "error": "\(KafkaError.rdKafka(error: error, location: location))"])
+                    logger.error(
+                        "restart failed",
+                        metadata: [
+                            "partition": "\(partition)",
+                            "error": "\(KafkaError.rdKafka(error: error, location: location))",
+                        ])
                     rd_kafka_error_destroy(error)
                 }
             }
@@ -299,20 +316,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         _ = rd_kafka_position(handle, current)
         var offsets: [TopicPartition: Int64] = [:]
         for (assigned, position, _) in TopicPartitionList.elements(of: current) {
-            offsets[assigned] = assigned == partition ? beginning : (position >= 0 ? position : context.startOffset(of: assigned))
+            offsets[assigned] =
+                assigned == partition ? beginning : (position >= 0 ? position : context.startOffset(of: assigned))
         }
         let list = TopicPartitionList.make(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let result = rd_kafka_assign(handle, list)
         if encore_err_code(result) != ErrorCodes.noError {
-            logger.error("restart failed", metadata: ["partition": "\(partition)", "error": "\(KafkaError.rdKafka(result, location: location))"])
+            logger.error(
+                "restart failed",
+                metadata: ["partition": "\(partition)", "error": "\(KafkaError.rdKafka(result, location: location))"])
         }
     }
 
     /// Drops records of partitions revoked during this poll; partitions that were revoked and
     /// re-assigned within one librdkafka call are sought back to their new start offsets, because
     /// records fetched after the re-assignment were dropped with the stale ones.
-    private func dropRevoked(_ rebalance: ConsumerContext.CallRebalance, from batch: inout ConsumedBatch, firstNew: Int) {
+    private func dropRevoked(_ rebalance: ConsumerContext.CallRebalance, from batch: inout ConsumedBatch)
+    {
         let before = batch.count
         batch.removeRecords { rebalance.revoked.contains($0) }
         if batch.count != before {

@@ -33,7 +33,8 @@ public final class KafkaProducer: Sendable {
         let conf = try makeRdKafkaConfiguration(configuration.properties, location: location)
         context.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf, producerDeliveryCallback)
-        let handle = RdKafkaHandle(try makeRdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, location: location))
+        let handle = RdKafkaHandle(
+            try makeRdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, location: location))
         self.handle = handle
         self.context = context
         self.logger = logger
@@ -140,7 +141,8 @@ public final class KafkaProducer: Sendable {
         if let failure = context.takeFailures() {
             throw KafkaError(
                 code: .delivery,
-                reason: "\(failure.count) message(s) failed delivery since the previous flush; first: \(failure.first.reason)",
+                reason:
+                    "\(failure.count) message(s) failed delivery since the previous flush; first: \(failure.first.reason)",
                 rdKafkaCode: failure.first.rdKafkaCode, isRetriable: failure.first.isRetriable, isFatal: false,
                 location: location)
         }
@@ -273,6 +275,8 @@ private let producerDeliveryCallback:
         let context = Unmanaged<ProducerContext>.fromOpaque(opaque).takeUnretainedValue()
         let raw = encore_err_code(message.pointee.err)
         var topic = ""
-        if raw != ErrorCodes.noError, let rkt = message.pointee.rkt { topic = String(cString: rd_kafka_topic_name(rkt)) }
+        if raw != ErrorCodes.noError, let rkt = message.pointee.rkt {
+            topic = String(cString: rd_kafka_topic_name(rkt))
+        }
         context.delivered(error: raw, topic: topic, partition: message.pointee.partition)
     }

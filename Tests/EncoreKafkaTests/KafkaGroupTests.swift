@@ -30,7 +30,9 @@ struct KafkaGroupTests {
             loop.withLock {
                 $0 = BackgroundLoop(
                     step: {
-                        guard let batch = try? consumer.poll(maxRecords: 100, maxWait: .milliseconds(100)) else { return }
+                        guard let batch = try? consumer.poll(maxRecords: 100, maxWait: .milliseconds(100)) else {
+                            return
+                        }
                         for record in Support.flatten(batch) { received.append((name, record)) }
                         // The "SQLite transaction": offsets advance on the polling thread, between polls.
                         store.advance(batch.nextOffsets)

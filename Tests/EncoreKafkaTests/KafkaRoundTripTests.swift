@@ -14,7 +14,9 @@ struct KafkaRoundTripTests {
         for index in 0..<total {
             let partition = Int32(index % 4)
             let key: [UInt8]? = index % 10 == 0 ? nil : Array("user-\(index % 37)".utf8)
-            let headers = index % 3 == 0 ? [KafkaHeader(name: "encore-id", string: "id-\(index)"), KafkaHeader(name: "empty", value: [])] : []
+            let headers =
+                index % 3 == 0
+                ? [KafkaHeader(name: "encore-id", string: "id-\(index)"), KafkaHeader(name: "empty", value: [])] : []
             try producer.send(
                 topic: topic, key: key, value: Array("value-\(index)".utf8), headers: headers,
                 timestampMs: 1_700_000_000_000 + Int64(index), partition: partition)
@@ -36,7 +38,9 @@ struct KafkaRoundTripTests {
             #expect(record.partition == TopicPartition(topic: topic, partition: Int32(index % 4)))
             #expect(record.key == (index % 10 == 0 ? nil : Array("user-\(index % 37)".utf8)))
             #expect(record.timestampMs == 1_700_000_000_000 + Int64(index))
-            let expectedHeaders = index % 3 == 0 ? [KafkaHeader(name: "encore-id", string: "id-\(index)"), KafkaHeader(name: "empty", value: [])] : []
+            let expectedHeaders =
+                index % 3 == 0
+                ? [KafkaHeader(name: "encore-id", string: "id-\(index)"), KafkaHeader(name: "empty", value: [])] : []
             #expect(record.headers == expectedHeaders)
         }
         for partition in 0..<4 {
@@ -70,9 +74,17 @@ struct KafkaRoundTripTests {
         let second = received.filter { $0.partition.partition == 1 }.map(\.offset)
         #expect(first == Array(7..<10))
         #expect(second == Array(0..<10))
-        #expect(asked.all.flatMap { $0 }.sorted() == [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)])
-        #expect(events.all.first == .assigned([TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]))
-        #expect(try consumer.assignment() == [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)])
+        #expect(
+            asked.all.flatMap { $0 }.sorted() == [
+                TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1),
+            ])
+        #expect(
+            events.all.first
+                == .assigned([TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]))
+        #expect(
+            try consumer.assignment() == [
+                TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1),
+            ])
 
         try consumer.seek([TopicPartition(topic: topic, partition: 1): 8], timeout: .seconds(5))
         let again = try Support.collect(consumer, count: 2)
@@ -84,7 +96,9 @@ struct KafkaRoundTripTests {
         #expect(watermarks.high == 10)
         consumer.close()
         consumer.close()  // idempotent
-        #expect(events.all.last == .revoked([TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]))
+        #expect(
+            events.all.last
+                == .revoked([TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]))
         #expect(throws: KafkaError.self) { try consumer.poll(maxRecords: 1, maxWait: .milliseconds(10)) }
         #expect(consumer.offsetResetCount == 0)
     }

@@ -9,7 +9,7 @@ import Testing
 enum KafkaTestSupport {
     static let logger: Logger = {
         var logger = Logger(label: "encore.kafka.tests")
-        logger.logLevel = .critical
+        logger.logLevel = .warning
         return logger
     }()
 
@@ -20,7 +20,9 @@ enum KafkaTestSupport {
         "\(prefix)-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 
-    static func consumerConfiguration(_ broker: EmbeddedBroker, group: String, topics: [String]) -> ConsumerConfiguration {
+    static func consumerConfiguration(_ broker: EmbeddedBroker, group: String, topics: [String])
+        -> ConsumerConfiguration
+    {
         ConsumerConfiguration(
             client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers), groupID: group, topics: topics,
             sessionTimeout: .seconds(6),
@@ -29,7 +31,8 @@ enum KafkaTestSupport {
 
     static func producer(_ broker: EmbeddedBroker) throws -> KafkaProducer {
         try KafkaProducer(
-            configuration: ProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers)),
+            configuration: ProducerConfiguration(
+                client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers)),
             logger: logger)
     }
 

@@ -43,7 +43,10 @@ class ClientContext: @unchecked Sendable {
         let level: Logger.Level = ErrorCodes.transport.contains(raw) ? .warning : .error
         logger.log(
             level: level, "librdkafka error: \(reason)",
-            metadata: ["kafka.error.code": "\(raw)", "kafka.error.name": "\(String(cString: rd_kafka_err2name(encore_err_from_code(raw))))"])
+            metadata: [
+                "kafka.error.code": "\(raw)",
+                "kafka.error.name": "\(String(cString: rd_kafka_err2name(encore_err_from_code(raw))))",
+            ])
     }
 }
 
@@ -58,7 +61,9 @@ private let clientLogCallback:
         let facilityText = facility.map { String(cString: $0) } ?? ""
         context.logger.log(
             level: swiftLevel, "librdkafka: \(text)",
-            metadata: ["kafka.facility": "\(facilityText)", "kafka.client": "\(String(cString: rd_kafka_name(handle)))"])
+            metadata: [
+                "kafka.facility": "\(facilityText)", "kafka.client": "\(String(cString: rd_kafka_name(handle)))",
+            ])
     }
 
 /// `error_cb`: asynchronous client errors (most are informational; librdkafka recovers by itself).

@@ -65,7 +65,8 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     // MARK: Rebalance callback
 
     func rebalance(
-        _ handle: OpaquePointer, error raw: Int32, partitions list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        _ handle: OpaquePointer, error raw: Int32,
+        partitions list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
     ) {
         let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
         let partitions = TopicPartitionList.partitions(of: list)
@@ -92,7 +93,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             let failure = KafkaError(
                 code: .startOffsets, reason: "startOffsets failed for \(partitions.count) partition(s): \(error)",
                 isRetriable: true, location: "KafkaConsumer.rebalance", underlying: error)
-            logger.error("could not read start offsets; partitions stay unassigned until a later poll", metadata: ["error": "\(failure)"])
+            logger.error(
+                "could not read start offsets; partitions stay unassigned until a later poll",
+                metadata: ["error": "\(failure)"])
             state.withLock { state in
                 state.pending += partitions
                 state.pendingCooperative = cooperative
@@ -116,7 +119,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                 state.call = call
             }
         }
-        logger.info("partitions assigned", metadata: ["partitions": "\(partitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
+        logger.info(
+            "partitions assigned",
+            metadata: ["partitions": "\(partitions)", "protocol": "\(cooperative ? "cooperative" : "eager")"])
         onRebalance(.assigned(partitions))
     }
 
@@ -159,7 +164,8 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         }
         // Eager assignments replace the whole set: include what is already assigned.
         let current = state.withLock { $0.assignment }
-        var all = Dictionary(uniqueKeysWithValues: pending.map { ($0, offsets[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)) })
+        var all = Dictionary(
+            uniqueKeysWithValues: pending.map { ($0, offsets[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)) })
         if !cooperative {
             for partition in current where all[partition] == nil { all[partition] = Int64(RD_KAFKA_OFFSET_INVALID) }
         }
@@ -181,7 +187,8 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         guard let list, let elems = list.pointee.elems else { return [:] }
         var starts: [TopicPartition: Int64] = [:]
         for index in 0..<Int(list.pointee.cnt) {
-            let partition = TopicPartition(topic: String(cString: elems[index].topic), partition: elems[index].partition)
+            let partition = TopicPartition(
+                topic: String(cString: elems[index].topic), partition: elems[index].partition)
             let offset = offsets[partition] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
             elems[index].offset = offset
             starts[partition] = offset
@@ -197,7 +204,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         if cooperative {
             let error = assign ? rd_kafka_incremental_assign(handle, list) : rd_kafka_incremental_unassign(handle, list)
             if let error {
-                logger.error("incremental (un)assign failed", metadata: ["error": "\(KafkaError.rdKafka(error: error, location: location))"])
+                logger.error(
+                    "incremental (un)assign failed",
+                    metadata: ["error": "\(KafkaError.rdKafka(error: error, location: location))"])
                 rd_kafka_error_destroy(error)
             }
         } else {

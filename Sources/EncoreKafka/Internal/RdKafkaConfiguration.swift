@@ -28,7 +28,8 @@ func makeRdKafkaHandle(
     guard let handle = rd_kafka_new(type, conf, &errorBuffer, errorBuffer.count) else {
         rd_kafka_conf_destroy(conf)
         throw KafkaError(
-            code: .configuration, reason: "rd_kafka_new failed: \(string(fromCBuffer: errorBuffer))", location: location)
+            code: .configuration, reason: "rd_kafka_new failed: \(string(fromCBuffer: errorBuffer))", location: location
+        )
     }
     return handle
 }

@@ -15,7 +15,9 @@ enum TopicPartitionList {
     /// A new list of partitions without offsets (RD_KAFKA_OFFSET_INVALID).
     static func make(_ partitions: [TopicPartition]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
         let list = rd_kafka_topic_partition_list_new(Int32(clamping: partitions.count))!
-        for partition in partitions { _ = rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+        for partition in partitions {
+            _ = rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)
+        }
         return list
     }
 
