@@ -106,21 +106,31 @@ public final class KafkaConsumer: @unchecked Sendable {
         repeat {
             let remaining = clock.now.duration(to: deadline)
             let timeout = remaining > .zero ? Int32(remaining.rdKafkaMilliseconds) : 0
-            let wanted = min(maxRecords - batch.count, Self.messageBufferCapacity)
+            // Block in rd_kafka_consumer_poll (the documented path that serves rebalances and
+            // group joins reliably), then drain what is already queued with a non-blocking batch call.
             context.beginCall()
-            let received = rd_kafka_consume_batch_queue(queue, timeout, messageBuffer, wanted)
-            let rebalance = context.endCall()
-            if received > 0 {
-                for index in 0..<received {
-                    guard let message = messageBuffer[index] else { continue }
-                    if let error = append(message, to: &batch) { fatal = fatal ?? error }
-                    rd_kafka_message_destroy(message)
+            let message = rd_kafka_consumer_poll(handle, timeout)
+            var rebalance = context.endCall()
+            if let message {
+                if let error = append(message, to: &batch) { fatal = error }
+                rd_kafka_message_destroy(message)
+                while fatal == nil && rebalance == nil && batch.count < maxRecords {
+                    let wanted = min(maxRecords - batch.count, Self.messageBufferCapacity)
+                    context.beginCall()
+                    let received = rd_kafka_consume_batch_queue(queue, 0, messageBuffer, wanted)
+                    rebalance = context.endCall()
+                    for index in 0..<max(0, received) {
+                        guard let message = messageBuffer[index] else { continue }
+                        if let error = append(message, to: &batch) { fatal = fatal ?? error }
+                        rd_kafka_message_destroy(message)
+                    }
+                    if received <= 0 { break }
                 }
             }
             if let rebalance, !rebalance.revoked.isEmpty {
                 dropRevoked(rebalance, from: &batch)
             }
-            if fatal != nil || received < 0 { break }
+            if fatal != nil { break }
         } while batch.count < maxRecords && clock.now < deadline
         if let fatal { throw fatal }
         return batch
@@ -332,8 +342,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Drops records of partitions revoked during this poll; partitions that were revoked and
     /// re-assigned within one librdkafka call are sought back to their new start offsets, because
     /// records fetched after the re-assignment were dropped with the stale ones.
-    private func dropRevoked(_ rebalance: ConsumerContext.CallRebalance, from batch: inout ConsumedBatch)
-    {
+    private func dropRevoked(_ rebalance: ConsumerContext.CallRebalance, from batch: inout ConsumedBatch) {
         let before = batch.count
         batch.removeRecords { rebalance.revoked.contains($0) }
         if batch.count != before {

@@ -9,7 +9,7 @@ import Testing
 enum KafkaTestSupport {
     static let logger: Logger = {
         var logger = Logger(label: "encore.kafka.tests")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         return logger
     }()
 
