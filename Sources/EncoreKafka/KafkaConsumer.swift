@@ -11,10 +11,12 @@ import Synchronization
 /// Not for the cooperative pool: ``poll(maxRecords:maxWait:)`` and ``close()`` block, and the
 /// rebalance callbacks run inside them; call every method from one dedicated thread owned by the caller.
 ///
-/// `@unchecked Sendable`: librdkafka consumer handles are thread-safe (any `rd_kafka_*` call may be
-/// made from any thread; callbacks only run inside `rd_kafka_consume_batch_queue` and
-/// `rd_kafka_consumer_close` on the calling thread), the handle is destroyed only in `deinit`,
-/// and all Swift-side state shared with the callbacks lives in a `Mutex`.
+/// `@unchecked Sendable`: librdkafka handles are thread-safe (any `rd_kafka_*` call may be made from
+/// any thread), and with `rd_kafka_poll_set_consumer` the rebalance and error callbacks run only
+/// inside `rd_kafka_consumer_poll`, `rd_kafka_consume_batch_queue` and `rd_kafka_consumer_close`, on
+/// the calling thread (log lines come from librdkafka's threads and touch only the immutable logger). The handle is destroyed only in `deinit`;
+/// Swift state shared with the callbacks lives in a `Mutex`; the batch scratch (`messageBuffer`,
+/// `topicCache`) is touched only by `poll`, which the caller runs on its one polling thread.
 public final class KafkaConsumer: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
