@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreKafkaTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
