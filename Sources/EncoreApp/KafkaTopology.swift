@@ -46,12 +46,20 @@ public final class KafkaTopology: Sendable {
                 config: topic == .itemEmbeddings ? ["cleanup.policy": "compact"] : [:]
             )
         }
-        if let embeddedBroker {
-            try embeddedBroker.createTopics(topics)
-        } else {
-            try KafkaAdmin.createTopics(topics, client: client, timeout: .seconds(30), logger: logger)
+        // Only what is missing: an `encore broker` (the mock cannot serve CreateTopics) or an
+        // operator may have created them already, possibly with other settings, which we keep.
+        let existing = try KafkaAdmin.existingTopics(client: client, timeout: .seconds(15), logger: logger)
+        let missing = topics.filter { !existing.contains($0.name) }
+        if !missing.isEmpty {
+            if let embeddedBroker {
+                try embeddedBroker.createTopics(missing)
+            } else {
+                try KafkaAdmin.createTopics(missing, client: client, timeout: .seconds(30), logger: logger)
+            }
         }
-        logger.info("topics ready", metadata: ["count": "\(topics.count)", "partitions": "\(partitions)"])
+        logger.info("topics ready", metadata: [
+            "created": "\(missing.count)", "existing": "\(topics.count - missing.count)", "partitions": "\(partitions)",
+        ])
     }
 
     /// Stops the embedded broker, if any.

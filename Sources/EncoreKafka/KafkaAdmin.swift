@@ -95,4 +95,34 @@ public enum KafkaAdmin {
             }
         }
     }
+
+    /// The names of the topics the cluster has (a Metadata request for all topics).
+    ///
+    /// Works on real clusters and on the embedded broker alike, so callers can create only the
+    /// topics that are missing (the mock cluster does not implement CreateTopics).
+    public static func existingTopics(
+        client: KafkaClientConfiguration, timeout: Duration, logger: Logger
+    ) throws(KafkaError) -> Set<String> {
+        let location = "KafkaAdmin.existingTopics"
+        let context = ClientContext(logger: logger)
+        let conf = try makeRdKafkaConfiguration(client.properties, location: location)
+        context.install(on: conf)
+        let handle = try makeRdKafkaHandle(type: RD_KAFKA_PRODUCER, configuration: conf, location: location)
+        defer {
+            rd_kafka_destroy(handle)
+            withExtendedLifetime(context) {}
+        }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout.rdKafkaMilliseconds))
+        guard encore_err_code(result) == ErrorCodes.noError, let metadata else {
+            throw KafkaError.rdKafka(result, location: location, reason: "metadata request to \(client.bootstrapServers)")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        var names = Set<String>()
+        for index in 0..<Int(metadata.pointee.topic_cnt) {
+            let topic = metadata.pointee.topics[index]
+            if encore_err_code(topic.err) == ErrorCodes.noError, let name = topic.topic { names.insert(String(cString: name)) }
+        }
+        return names
+    }
 }

@@ -70,13 +70,15 @@ public final class PopularityBaseline {
         return users.update(user) { state in
             state.record(item: item, timestampMs: timestampMs, window: window)
             if let last = state.lastRecommendationMs, timestampMs - last < debounceMs { return nil }
-            state.lastRecommendationMs = timestampMs
             var picked: [(Int32, Float)] = []
             picked.reserveCapacity(topK)
             for candidate in ranking where !state.recentItems.contains(candidate) {
                 picked.append((candidate, Float(score(of: candidate, at: timestampMs))))
                 if picked.count == topK { break }
             }
+            // Nothing to offer yet (a catalogue of only what the user just played): stay silent.
+            if picked.isEmpty { return nil }
+            state.lastRecommendationMs = timestampMs
             return (picked, timestampMs)
         }
     }
