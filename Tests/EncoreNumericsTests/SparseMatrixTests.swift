@@ -92,3 +92,48 @@ import Testing
         #expect(a.fingerprint().count == 16)
     }
 }
+
+@Suite struct SelectedRowsTests {
+    @Test(arguments: [64, 5])
+    func selectedRowsMatchFullProduct(width: Int) {
+        let a = SparseMatrixTests.randomSparse(rows: 60, columns: 60, entries: 700, seed: 31)
+        var rng = SeededGenerator(seed: 32)
+        let x = Matrix(rows: 60, columns: width, normalMean: 0, std: 1, using: &rng)
+        let full = a.multiply(x)
+        let rows: [Int32] = [3, 59, 0, 17, 3]
+        var compact = Matrix(rows: rows.count, columns: width, repeating: 1)
+        rows.withUnsafeBufferPointer { r in
+            x.storage.withUnsafeBufferPointer { input in
+                compact.storage.withUnsafeMutableBufferPointer { a.accumulateSelectedRows(r, input: input.baseAddress!, width: width, into: $0.baseAddress!, threads: 3) }
+            }
+        }
+        for (s, r) in rows.enumerated() {
+            for k in 0..<width { #expect(abs(compact[s, k] - (1 + full[Int(r), k])) < 1e-5) }
+        }
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func transposedFromSelectedRowsMatchesDense(threads: Int) {
+        let a = SparseMatrixTests.randomSparse(rows: 40, columns: 50, entries: 500, seed: 33)
+        var rng = SeededGenerator(seed: 34)
+        let rows: [Int32] = [1, 7, 39, 7]
+        let compact = Matrix(rows: rows.count, columns: 64, normalMean: 0, std: 1, using: &rng)
+        var s = Matrix(rows: 40, columns: 64)
+        for (slot, r) in rows.enumerated() { for k in 0..<64 { s[Int(r), k] += compact[slot, k] } }
+        let expected = SparseMatrixTests.naiveProduct(a.dense().transposed(), s)
+        var output = Matrix(rows: 50, columns: 64)
+        var accumulator = Matrix(rows: 50, columns: 64, repeating: 2)
+        rows.withUnsafeBufferPointer { r in
+            compact.storage.withUnsafeBufferPointer { c in
+                output.storage.withUnsafeMutableBufferPointer { o in
+                    accumulator.storage.withUnsafeMutableBufferPointer { acc in
+                        a.accumulateTransposedFromSelectedRows(
+                            r, compactInput: c.baseAddress!, width: 64, into: o.baseAddress!, accumulator: acc.baseAddress!, threads: threads)
+                    }
+                }
+            }
+        }
+        #expect(output.maxAbsoluteDifference(expected) < 1e-5)
+        for i in accumulator.storage.indices { #expect(abs(accumulator.storage[i] - (2 + output.storage[i])) < 1e-5) }
+    }
+}

@@ -98,15 +98,8 @@ public enum LightGCNBenchmark {
             }
             epochSeconds = total / Double(options.epochs)
         } else {
-            // Time `steps` steps through the public diagnostic path plus an optimizer-free estimate.
-            var sampler = try BPRSampler(interactions: data.train, seed: options.seed)
-            var users = [Int32](repeating: 0, count: configuration.batchSize), positives = users, negatives = users
-            users.withUnsafeMutableBufferPointer { u in
-                positives.withUnsafeMutableBufferPointer { p in negatives.withUnsafeMutableBufferPointer { sampler.sample(users: u, positives: p, negatives: $0) } }
-            }
-            let (_, seconds) = measureSeconds {
-                for _ in 0..<options.steps { _ = trainer.lossAndGradient(users: users, positives: positives, negatives: negatives) }
-            }
+            // Time `steps` real steps (sampling, gradient, Adam) and extrapolate to an epoch.
+            let seconds = trainer.trainPartialEpoch(batches: options.steps).seconds
             epochSeconds = seconds / Double(options.steps) * Double(stepsPerEpoch)
         }
         let stepSeconds = epochSeconds / Double(stepsPerEpoch)

@@ -133,25 +133,39 @@ public final class LightGCNTrainer {
     ///
     /// - Returns: Mean batch loss, wall seconds and triplet count of the epoch.
     public func trainEpoch() -> (loss: Double, seconds: Double, triplets: Int) {
+        let result = train(batchLimit: nil)
+        epochsCompleted += 1
+        return result
+    }
+
+    /// Samples an epoch's triplets and trains on the first `batchLimit` batches only (for
+    /// benchmarks); does not count as an epoch.
+    public func trainPartialEpoch(batches: Int) -> (loss: Double, seconds: Double, triplets: Int) {
+        train(batchLimit: batches)
+    }
+
+    func train(batchLimit: Int?) -> (loss: Double, seconds: Double, triplets: Int) {
         let clock = ContinuousClock()
         let start = clock.now
         let total = sampler.tripletsPerEpoch
         sampler.sample(users: epochUsers, positives: epochPositives, negatives: epochNegatives)
         var lossSum = 0.0
         var batches = 0
+        var triplets = 0
         let batchSize = configuration.batchSize
         for first in stride(from: 0, to: total, by: batchSize) {
+            if let batchLimit, batches >= batchLimit { break }
             let count = min(batchSize, total - first)
             lossSum += computeBatch(
                 count: count, users: epochUsers.baseAddress! + first, positives: epochPositives.baseAddress! + first,
                 negatives: epochNegatives.baseAddress! + first)
             optimizer.update(parameters: ego, gradients: UnsafeBufferPointer(gradient), threads: configuration.threads)
             batches += 1
+            triplets += count
         }
-        epochsCompleted += 1
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return (lossSum / Double(max(batches, 1)), seconds, total)
+        return (lossSum / Double(max(batches, 1)), seconds, triplets)
     }
 
     /// The batch loss and its exact gradient with respect to E⁽⁰⁾ (for tests and diagnostics).
@@ -251,20 +265,9 @@ public final class LightGCNTrainer {
                     current = UnsafePointer(output)
                 }
             }
-            adjacency.rowOffsets.withUnsafeBufferPointer { offsets in
-                adjacency.columnIndices.withUnsafeBufferPointer { columns in
-                    adjacency.values.withUnsafeBufferPointer { values in
-                        for s in 0..<unique {
-                            let node = Int(batchNodes[s])
-                            let target = compactEmbeddings + s * d
-                            for e in offsets[node]..<offsets[node + 1] {
-                                let a = values[e], source = current + Int(columns[e]) * d
-                                for k in 0..<d { target[k] += a * source[k] }
-                            }
-                        }
-                    }
-                }
-            }
+            adjacency.accumulateSelectedRows(
+                UnsafeBufferPointer(start: batchNodes, count: unique), input: current, width: d, into: compactEmbeddings,
+                threads: threads)
             let scale = 1 / Float(layers + 1)
             for index in 0..<(unique * d) { compactEmbeddings[index] *= scale }
         }
@@ -314,26 +317,10 @@ public final class LightGCNTrainer {
         }
         if layers > 0 {
             workA.update(repeating: 0, count: nodeCount * d)
-            adjacency.rowOffsets.withUnsafeBufferPointer { offsets in
-                adjacency.columnIndices.withUnsafeBufferPointer { columns in
-                    adjacency.values.withUnsafeBufferPointer { values in
-                        // Ã is symmetric: column c of row r holds Ã[c, r] as well.
-                        for s in 0..<unique {
-                            let node = Int(batchNodes[s])
-                            let source = compactGradients + s * d
-                            for e in offsets[node]..<offsets[node + 1] {
-                                let a = values[e], c = Int(columns[e])
-                                let y = workA + c * d, g = gradientBase + c * d
-                                for k in 0..<d {
-                                    let contribution = a * source[k]
-                                    y[k] += contribution
-                                    g[k] += contribution
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            // Y₁ = Ã·G' from the batch rows only (Ã symmetric), added to the gradient as well.
+            adjacency.accumulateTransposedFromSelectedRows(
+                UnsafeBufferPointer(start: batchNodes, count: unique), compactInput: compactGradients, width: d,
+                into: workA, accumulator: gradientBase, threads: threads)
             var current = UnsafePointer(workA)
             if layers > 1 {
                 for layer in 2...layers {
