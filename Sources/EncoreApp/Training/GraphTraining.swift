@@ -43,7 +43,7 @@ public enum GraphTraining {
                 format: "epoch %d/%d loss %.5f %.2fs %.0f triplets/s", progress.epoch, progress.epochCount, progress.loss,
                 progress.seconds, Double(progress.examples) / max(progress.seconds, 1e-9))
             let due = options.evaluateEvery > 0 && progress.epoch % options.evaluateEvery == 0
-            if due || options.targetRecall != nil {
+            if due {
                 let (report, seconds) = measureSeconds {
                     evaluator.evaluate(scorer: ModelRankingScorer(model: snapshot()), train: data.train, test: data.test)
                 }

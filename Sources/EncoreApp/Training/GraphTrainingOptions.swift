@@ -35,7 +35,7 @@ public struct GraphTrainingOptions: Sendable {
     public var savePath: String?
     /// A saved model to warm-start from, if any.
     public var warmStartPath: String?
-    /// Stop when test recall@K reaches this value (time-to-quality runs), if set.
+    /// Stop when test recall@K reaches this value at an evaluation (time-to-quality runs), if set.
     public var targetRecall: Double?
 
     /// Creates options for a data directory with defaults elsewhere.
