@@ -1,5 +1,3 @@
-import Dispatch
-
 extension SparseMatrix {
     /// Splits the rows into `parts` contiguous ranges of about equal work (entries + rows).
     ///
@@ -37,24 +35,20 @@ extension SparseMatrix {
     ///   - output: Y, `rows × width` values; must not alias `input`.
     ///   - width: Number of dense columns.
     ///   - accumulator: If given, `accumulator[r, :] += Y[r, :]` is fused into the same pass.
-    ///   - threads: Number of threads (work split by equal entry counts).
+    ///   - threads: Maximum worker threads (rows split into chunks of equal entry counts).
     public func multiply(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, width: Int,
         accumulator: UnsafeMutablePointer<Float>? = nil, threads: Int = 1
     ) {
-        let bounds = rowPartition(parts: max(1, threads))
+        let bounds = rowPartition(parts: chunkCount(for: rows, threads: threads))
         rowOffsets.withUnsafeBufferPointer { offsets in
             columnIndices.withUnsafeBufferPointer { indices in
                 values.withUnsafeBufferPointer { vals in
                     let kernel = SpMMKernel(
                         offsets: offsets.baseAddress!, indices: indices.baseAddress, values: vals.baseAddress,
                         input: input, output: output, accumulator: accumulator, width: width)
-                    if bounds.count == 2 {
-                        kernel.run(rows: 0..<rows)
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
-                            kernel.run(rows: bounds[part]..<bounds[part + 1])
-                        }
+                    parallelChunks(chunkCount: bounds.count - 1, threads: threads) { part in
+                        kernel.run(rows: bounds[part]..<bounds[part + 1])
                     }
                 }
             }
