@@ -21,6 +21,7 @@ public enum GraphTraining {
         let data = try loadData(directory: options.dataDirectory, format: try parseFormat(options.format))
         let configuration = options.configuration
         emit("data \(options.dataDirectory): \(data.summary)")
+        warnAboutColdTestUsers(data, emit: emit)
         emit(
             "lightgcn d=\(configuration.embeddingDimension) K=\(configuration.layerCount) lr=\(configuration.learningRate) "
                 + "decay=\(configuration.regularization) batch=\(configuration.batchSize) epochs=\(configuration.epochs) "
@@ -131,6 +132,15 @@ public enum GraphTraining {
         ])
         emit(json)
         return json
+    }
+
+    /// Test users without training items are ranked from their untrained initial embedding;
+    /// the references do the same, so they are kept for parity but reported (spec §10).
+    static func warnAboutColdTestUsers(_ data: InteractionDataset, emit: (String) -> Void) {
+        let cold = data.testUsers.filter { data.train.rowLength(Int($0)) == 0 }
+        if !cold.isEmpty {
+            emit("warning: \(cold.count) test user(s) have no training items (e.g. \(cold.prefix(3).map(String.init).joined(separator: ", "))); evaluated anyway, as the reference code does")
+        }
     }
 
     static func parseFormat(_ name: String?) throws -> DatasetLoader.Format? {
