@@ -68,20 +68,6 @@ extension SparseMatrix {
         }
         return y
     }
-
-    /// Gathers one output row, `out = Σ_e values[e] · X[columnIndices[e], :]` for row `r`.
-    @inlinable
-    public func multiplyRow(_ r: Int, input: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
-        out.update(repeating: 0, count: width)
-        var e = rowOffsets[r]
-        let end = rowOffsets[r + 1]
-        while e < end {
-            let a = values[e]
-            let source = input + Int(columnIndices[e]) * width
-            for k in 0..<width { out[k] += a * source[k] }
-            e += 1
-        }
-    }
 }
 
 /// The raw-pointer SpMM inner loop, shared by all threads (read-only inputs, disjoint outputs).

@@ -58,3 +58,34 @@ import Testing
         #expect(error?.reason.contains("batchSize") == true)
     }
 }
+
+/// Spec §11.9: stopping and resuming from a checkpoint equals an uninterrupted run.
+@Suite struct LightGCNResumeTests {
+    @Test func resumeEqualsUninterruptedRun() throws {
+        let data = try BatchRecommenderConformance.syntheticData()
+        let configuration = LightGCNTrainingTests.configuration(threads: 2)
+        let uninterrupted = try LightGCNTrainer(interactions: data.train, configuration: configuration)
+        for _ in 0..<3 { _ = uninterrupted.trainEpoch() }
+
+        let first = try LightGCNTrainer(interactions: data.train, configuration: configuration)
+        for _ in 0..<2 { _ = first.trainEpoch() }
+        let checkpoint = first.checkpoint()
+        let resumed = try LightGCNTrainer(interactions: data.train, resuming: checkpoint)
+        #expect(resumed.epochsCompleted == 2)
+        _ = resumed.trainEpoch()
+        #expect(resumed.egoEmbeddings == uninterrupted.egoEmbeddings)
+        #expect(resumed.optimizer == uninterrupted.optimizer)
+
+        // A warm start (parameters only, fresh Adam) is a different run.
+        let warm = try LightGCNTrainer(interactions: data.train, configuration: configuration, warmStart: first.model())
+        _ = warm.trainEpoch()
+        #expect(warm.egoEmbeddings != uninterrupted.egoEmbeddings)
+    }
+
+    @Test func checkpointOnOtherDataIsRejected() throws {
+        let data = try BatchRecommenderConformance.syntheticData()
+        let other = try BatchRecommenderConformance.syntheticData(seed: 12)
+        let trainer = try LightGCNTrainer(interactions: data.train, configuration: LightGCNTrainingTests.configuration(threads: 1))
+        #expect(throws: ModelError.self) { try LightGCNTrainer(interactions: other.train, resuming: trainer.checkpoint()) }
+    }
+}

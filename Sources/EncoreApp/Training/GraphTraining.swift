@@ -117,6 +117,7 @@ public enum GraphTraining {
         }
         emit("model \(modelPath): \(header.modelName), \(model.trainedEpochs) epochs, created \(header.created)")
         emit("data \(dataDirectory): \(data.summary)")
+        warnAboutColdTestUsers(data, emit: emit)
         if header.dataFingerprint != data.train.fingerprint() {
             emit("warning: the training data differs from the data this model was trained on (fingerprint \(header.dataFingerprint))")
         }

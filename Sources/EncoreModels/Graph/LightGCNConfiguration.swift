@@ -16,8 +16,8 @@ public struct LightGCNConfiguration: Codable, Sendable, Equatable {
     public var initialStandardDeviation: Float = 0.1
     /// Seed of initialisation and sampling.
     public var seed: UInt64 = 2020
-    /// Worker threads for SpMM and the optimizer (not a model property; not stored in artifacts'
-    /// meaning, only recorded).
+    /// Worker threads for SpMM and the optimizer. An execution setting, not a model property:
+    /// results are bitwise identical for every value; artifacts merely record it.
     public var threads: Int = 1
 
     /// The defaults.

@@ -219,6 +219,14 @@ public final class LightGCNTrainer {
             embeddings: propagatedEmbeddings(), dataFingerprint: interactions.fingerprint(), trainedEpochs: epochsCompleted)
     }
 
+    /// Overwrites parameters, optimizer, sampler state and epoch count from a checkpoint.
+    func restore(_ checkpoint: LightGCNCheckpoint) {
+        _ = ego.update(fromContentsOf: checkpoint.egoEmbeddings)
+        optimizer = checkpoint.optimizer
+        sampler.generator = checkpoint.samplerGenerator
+        epochsCompleted = checkpoint.epochsCompleted
+    }
+
     // MARK: - One batch
 
     /// `target[rows[s], :] += compact[s, :]` for every slot.
