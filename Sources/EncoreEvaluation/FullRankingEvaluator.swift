@@ -31,13 +31,16 @@ public struct FullRankingEvaluator: Sendable {
     ///   - train: Training interactions (masked out of the ranking).
     ///   - test: Test interactions (the relevant items).
     ///   - users: The users to evaluate; `nil` means every user with a test item.
-    public func evaluate(scorer: some RankingScorer, train: SparseMatrix, test: SparseMatrix, users: [Int32]? = nil) -> EvaluationReport {
+    public func evaluate(scorer: some RankingScorer, train: SparseMatrix, test: SparseMatrix, users: [Int32]? = nil)
+        -> EvaluationReport
+    {
         precondition(train.rows == test.rows && train.columns == test.columns, "train and test shapes differ")
         precondition(scorer.itemCount == train.columns, "scorer has \(scorer.itemCount) items, data \(train.columns)")
         let evaluated = (users ?? (0..<test.rows).map(Int32.init)).filter { test.rowLength(Int($0)) > 0 }
         guard !evaluated.isEmpty else { return EvaluationReport(k: k, recall: 0, ndcg: 0, precision: 0, userCount: 0) }
         let itemCount = train.columns
-        var perUser = [RankingMetrics](repeating: RankingMetrics(recall: 0, ndcg: 0, precision: 0), count: evaluated.count)
+        var perUser = [RankingMetrics](
+            repeating: RankingMetrics(recall: 0, ndcg: 0, precision: 0), count: evaluated.count)
         let blockCount = (evaluated.count + blockSize - 1) / blockSize
         let k = self.k, blockSize = self.blockSize
         perUser.withUnsafeMutableBufferPointer { results in
@@ -76,6 +79,7 @@ public struct FullRankingEvaluator: Sendable {
             precision += metrics.precision
         }
         let n = Double(evaluated.count)
-        return EvaluationReport(k: k, recall: recall / n, ndcg: ndcg / n, precision: precision / n, userCount: evaluated.count)
+        return EvaluationReport(
+            k: k, recall: recall / n, ndcg: ndcg / n, precision: precision / n, userCount: evaluated.count)
     }
 }

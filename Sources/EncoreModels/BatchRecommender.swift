@@ -82,7 +82,9 @@ public protocol BatchRecommender: Sendable {
 
 extension BatchRecommender {
     /// Trains without an observer.
-    public static func fit(interactions: SparseMatrix, configuration: Configuration, warmStart: Self? = nil) throws -> Self {
+    public static func fit(interactions: SparseMatrix, configuration: Configuration, warmStart: Self? = nil) throws
+        -> Self
+    {
         try fit(interactions: interactions, configuration: configuration, warmStart: warmStart) { _, _ in .proceed }
     }
 

@@ -51,9 +51,9 @@ public struct ModelArtifact: Sendable, Equatable {
         data.append(json)
         append(UInt64(blob.count))
         #if _endian(little)
-        blob.withUnsafeBytes { data.append(contentsOf: $0) }
+            blob.withUnsafeBytes { data.append(contentsOf: $0) }
         #else
-        for value in blob { append(value.bitPattern) }
+            for value in blob { append(value.bitPattern) }
         #endif
         return data
     }
@@ -66,7 +66,9 @@ public struct ModelArtifact: Sendable, Equatable {
         var position = 0
         func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let size = MemoryLayout<T>.size
-            guard position + size <= bytes.count else { throw ModelError(.corruptArtifact, "artifact truncated at byte \(position)") }
+            guard position + size <= bytes.count else {
+                throw ModelError(.corruptArtifact, "artifact truncated at byte \(position)")
+            }
             var value: T = 0
             for i in 0..<size { value |= T(bytes[position + i]) << (8 * i) }
             position += size
@@ -77,17 +79,22 @@ public struct ModelArtifact: Sendable, Equatable {
         }
         position = 8
         let version = try read(UInt32.self)
-        guard version == 1 else { throw ModelError(.incompatibleArtifact, "artifact file version \(version), expected 1") }
+        guard version == 1 else {
+            throw ModelError(.incompatibleArtifact, "artifact file version \(version), expected 1")
+        }
         _ = try read(UInt32.self)
         let jsonCount = Int(try read(UInt64.self))
-        guard jsonCount <= bytes.count - position else { throw ModelError(.corruptArtifact, "metadata length exceeds file") }
+        guard jsonCount <= bytes.count - position else {
+            throw ModelError(.corruptArtifact, "metadata length exceeds file")
+        }
         guard let json = String(bytes: bytes[position..<(position + jsonCount)], encoding: .utf8) else {
             throw ModelError(.corruptArtifact, "metadata is not UTF-8")
         }
         position += jsonCount
         let floatCount = Int(try read(UInt64.self))
         guard floatCount * 4 == bytes.count - position else {
-            throw ModelError(.corruptArtifact, "blob has \(bytes.count - position) bytes, header says \(floatCount) floats")
+            throw ModelError(
+                .corruptArtifact, "blob has \(bytes.count - position) bytes, header says \(floatCount) floats")
         }
         let start = position
         let blob = [Float](unsafeUninitializedCapacity: floatCount) { buffer, count in

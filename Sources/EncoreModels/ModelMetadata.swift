@@ -28,7 +28,8 @@ public struct ModelMetadata<Hyperparameters: Codable & Sendable>: Codable, Senda
     /// Creates metadata.
     public init(
         modelName: String, formatVersion: Int, created: Date = Date(), dataFingerprint: String, userCount: Int,
-        itemCount: Int, metrics: [String: Double], hyperparameters: Hyperparameters, blobLayout: String, trainedEpochs: Int
+        itemCount: Int, metrics: [String: Double], hyperparameters: Hyperparameters, blobLayout: String,
+        trainedEpochs: Int
     ) {
         self.modelName = modelName
         self.formatVersion = formatVersion
@@ -56,13 +57,18 @@ public struct ModelMetadata<Hyperparameters: Codable & Sendable>: Codable, Senda
     /// Decodes metadata from an artifact, checking the model name and format version.
     ///
     /// - Throws: ``ModelError`` with code `.incompatibleArtifact` or `.corruptArtifact`.
-    public static func decode(_ artifact: ModelArtifact, expectedModel: String, formatVersion: Int) throws -> ModelMetadata {
+    public static func decode(_ artifact: ModelArtifact, expectedModel: String, formatVersion: Int) throws
+        -> ModelMetadata
+    {
         let header = try artifact.header()
         guard header.modelName == expectedModel else {
-            throw ModelError(.incompatibleArtifact, "artifact holds model '\(header.modelName)', expected '\(expectedModel)'")
+            throw ModelError(
+                .incompatibleArtifact, "artifact holds model '\(header.modelName)', expected '\(expectedModel)'")
         }
         guard header.formatVersion == formatVersion else {
-            throw ModelError(.incompatibleArtifact, "\(expectedModel) artifact format \(header.formatVersion), expected \(formatVersion)")
+            throw ModelError(
+                .incompatibleArtifact,
+                "\(expectedModel) artifact format \(header.formatVersion), expected \(formatVersion)")
         }
         do {
             return try JSONDecoder().decode(ModelMetadata.self, from: Data(artifact.metadataJSON.utf8))

@@ -26,7 +26,9 @@ public struct AdamOptimizer: Sendable, Codable, Equatable {
     public private(set) var secondMoment: [Float]
 
     /// Creates fresh state for `parameterCount` parameters.
-    public init(parameterCount: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+    public init(
+        parameterCount: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    ) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -42,8 +44,11 @@ public struct AdamOptimizer: Sendable, Codable, Equatable {
     ///   - parameters: θ, updated in place.
     ///   - gradients: g, same count.
     ///   - threads: Number of threads for the elementwise pass.
-    public mutating func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, threads: Int = 1) {
-        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count, "Adam size mismatch")
+    public mutating func update(
+        parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, threads: Int = 1
+    ) {
+        precondition(
+            parameters.count == firstMoment.count && gradients.count == firstMoment.count, "Adam size mismatch")
         step += 1
         let correction1 = 1 - Float(Foundation.pow(Double(beta1), Double(step)))
         let correction2 = Float(Foundation.sqrt(1 - Foundation.pow(Double(beta2), Double(step))))

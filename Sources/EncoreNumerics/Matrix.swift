@@ -23,7 +23,8 @@ public struct Matrix: Sendable, Equatable {
     /// - Precondition: `storage.count == rows * columns`.
     public init(rows: Int, columns: Int, storage: [Float]) {
         precondition(rows >= 0 && columns >= 0, "Matrix shape must be non-negative")
-        precondition(storage.count == rows * columns, "storage has \(storage.count) values, shape needs \(rows * columns)")
+        precondition(
+            storage.count == rows * columns, "storage has \(storage.count) values, shape needs \(rows * columns)")
         self.rows = rows
         self.columns = columns
         self.storage = storage
@@ -51,7 +52,9 @@ public struct Matrix: Sendable, Equatable {
 
     /// The rows `range` as a new matrix.
     public func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(rows: range.count, columns: columns, storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+        Matrix(
+            rows: range.count, columns: columns,
+            storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
     /// The transpose, as a new matrix.

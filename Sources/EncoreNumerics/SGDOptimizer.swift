@@ -9,7 +9,9 @@ public struct SGDOptimizer: Sendable, Codable, Equatable {
     }
 
     /// Applies one update in place.
-    public func update(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, threads: Int = 1) {
+    public func update(
+        parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, threads: Int = 1
+    ) {
         precondition(parameters.count == gradients.count, "SGD size mismatch")
         let rate = learningRate
         let box = UncheckedSendableBox((parameters, gradients))

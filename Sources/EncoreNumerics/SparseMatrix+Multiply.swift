@@ -127,8 +127,10 @@ struct SpMMKernel: @unchecked Sendable {
                 let acc = UnsafeMutableRawPointer(accumulator + r * 64)
                 acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: 0, as: V.self) + a0, toByteOffset: 0, as: V.self)
                 acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: 64, as: V.self) + a1, toByteOffset: 64, as: V.self)
-                acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: 128, as: V.self) + a2, toByteOffset: 128, as: V.self)
-                acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: 192, as: V.self) + a3, toByteOffset: 192, as: V.self)
+                acc.storeBytes(
+                    of: acc.loadUnaligned(fromByteOffset: 128, as: V.self) + a2, toByteOffset: 128, as: V.self)
+                acc.storeBytes(
+                    of: acc.loadUnaligned(fromByteOffset: 192, as: V.self) + a3, toByteOffset: 192, as: V.self)
             }
         }
     }

@@ -32,7 +32,8 @@ extension SparseMatrix {
             }
             offsets[newRow + 1] = outColumns.count
         }
-        return SparseMatrix(rows: rows, columns: columns, rowOffsets: offsets, columnIndices: outColumns, values: outValues)
+        return SparseMatrix(
+            rows: rows, columns: columns, rowOffsets: offsets, columnIndices: outColumns, values: outValues)
     }
 
     /// A relabelling that orders rows by descending entry count (ties by index).

@@ -11,7 +11,8 @@ extension SparseMatrix {
     ///   - output: `rows.count × width`, accumulated into.
     ///   - threads: Worker threads.
     public func accumulateSelectedRows(
-        _ rows: UnsafeBufferPointer<Int32>, input: UnsafePointer<Float>, width: Int, into output: UnsafeMutablePointer<Float>,
+        _ rows: UnsafeBufferPointer<Int32>, input: UnsafePointer<Float>, width: Int,
+        into output: UnsafeMutablePointer<Float>,
         threads: Int = 1
     ) {
         rowOffsets.withUnsafeBufferPointer { offsets in
@@ -99,7 +100,9 @@ func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float
         let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
         while k + 16 <= width {
             let offset = k * 4
-            let sum = yr.loadUnaligned(fromByteOffset: offset, as: V.self) + scale * xr.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let sum =
+                yr.loadUnaligned(fromByteOffset: offset, as: V.self) + scale
+                * xr.loadUnaligned(fromByteOffset: offset, as: V.self)
             yr.storeBytes(of: sum, toByteOffset: offset, as: V.self)
             k += 16
         }

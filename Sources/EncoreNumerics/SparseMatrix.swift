@@ -29,7 +29,8 @@ public struct SparseMatrix: Sendable, Equatable {
     ///   and strictly ascending within each row.
     public init(rows: Int, columns: Int, rowOffsets: [Int], columnIndices: [Int32], values: [Float]) {
         precondition(rowOffsets.count == rows + 1, "rowOffsets needs rows + 1 entries")
-        precondition(rowOffsets.first == 0 && rowOffsets.last == columnIndices.count, "rowOffsets must span the entries")
+        precondition(
+            rowOffsets.first == 0 && rowOffsets.last == columnIndices.count, "rowOffsets must span the entries")
         precondition(columnIndices.count == values.count, "one value per column index")
         for r in 0..<rows {
             precondition(rowOffsets[r] <= rowOffsets[r + 1], "rowOffsets must be monotone")
@@ -133,7 +134,8 @@ public struct SparseMatrix: Sendable, Equatable {
         for r in 0..<rows {
             for _ in rowOffsets[r]..<rowOffsets[r + 1] { rowIndices.append(Int32(r)) }
         }
-        return SparseMatrix(rows: columns, columns: rows, rowIndices: columnIndices, columnIndices: rowIndices, values: values)
+        return SparseMatrix(
+            rows: columns, columns: rows, rowIndices: columnIndices, columnIndices: rowIndices, values: values)
     }
 
     /// The dense equivalent (for tests and tiny graphs).

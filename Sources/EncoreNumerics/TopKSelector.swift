@@ -32,7 +32,9 @@ public struct TopKSelector: Sendable {
     ///   - output: Receives up to `k` indices.
     /// - Returns: The number of indices written.
     @discardableResult
-    public mutating func select(_ scores: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Int32>) -> Int {
+    public mutating func select(_ scores: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Int32>)
+        -> Int
+    {
         precondition(output.count >= k, "output too small for k")
         heapScores.removeAll(keepingCapacity: true)
         heapIndices.removeAll(keepingCapacity: true)

@@ -1,6 +1,7 @@
 import EncoreNumerics
 import Foundation
 import Testing
+
 @testable import EncoreEvaluation
 
 @Suite struct DatasetLoaderTests {
@@ -35,10 +36,12 @@ import Testing
     }
 
     @Test func recBoleTemporalSplitHoldsOutTheLatest() throws {
-        let text = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+        let text =
+            "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
             + "7\ta\t1\t300\n7\tb\t1\t100\n7\tc\t1\t200\n7\td\t1\t400\n7\te\t1\t500\n9\ta\t1\t5\n"
         let directory = try temporaryDirectory(["x.inter": text])
-        let data = try DatasetLoader.load(directory: directory, format: .recbole, split: InteractionSplitter(order: .temporal, testFraction: 0.2))
+        let data = try DatasetLoader.load(
+            directory: directory, format: .recbole, split: InteractionSplitter(order: .temporal, testFraction: 0.2))
         #expect(data.userCount == 2 && data.itemCount == 5)
         // user "7" -> 0; items a..e -> 0..4; latest (e, t=500) is test
         #expect(Array(data.test.columns(inRow: 0)) == [4])

@@ -1,5 +1,6 @@
 import EncoreNumerics
 import Testing
+
 @testable import EncoreEvaluation
 
 /// A scorer from a fixed table (one row per user).
@@ -24,8 +25,10 @@ struct TableScorer: RankingScorer {
             [9, 0.2, 0.3, 0.1, 5],
             [1, 2, 3, 4, 5],
         ])
-        let data = try InteractionDataset(userCount: 3, itemCount: 5, train: [(0, 3), (1, 0), (2, 1)], test: [(0, 0), (0, 1), (1, 4)])
-        let report = FullRankingEvaluator(k: 3, blockSize: 2, threads: 2).evaluate(scorer: scorer, train: data.train, test: data.test)
+        let data = try InteractionDataset(
+            userCount: 3, itemCount: 5, train: [(0, 3), (1, 0), (2, 1)], test: [(0, 0), (0, 1), (1, 4)])
+        let report = FullRankingEvaluator(k: 3, blockSize: 2, threads: 2).evaluate(
+            scorer: scorer, train: data.train, test: data.test)
         // user 0: top3 [0, 2, 1] -> recall 1, precision 2/3, ndcg 0.9197208; user 1: top3 [4, 2, 1] -> 1, 1/3, 1.
         #expect(report.userCount == 2)
         #expect(abs(report.recall - 1) < 1e-9)
@@ -48,15 +51,19 @@ struct TableScorer: RankingScorer {
         let items = Matrix(rows: 30, columns: 8, normalMean: 0, std: 1, using: &rng)
         let scorer = EmbeddingScorer(userEmbeddings: users, itemEmbeddings: items)
         var table = [[Float]]()
-        for u in 0..<50 { table.append((0..<30).map { i in (0..<8).reduce(Float(0)) { $0 + users[u, $1] * items[i, $1] } }) }
+        for u in 0..<50 {
+            table.append((0..<30).map { i in (0..<8).reduce(Float(0)) { $0 + users[u, $1] * items[i, $1] } })
+        }
         var train = [(Int32, Int32)](), test = [(Int32, Int32)]()
         for u in 0..<50 {
             for _ in 0..<5 { train.append((Int32(u), Int32(rng.nextInt(below: 30)))) }
             if u % 3 != 0 { test.append((Int32(u), Int32(rng.nextInt(below: 30)))) }
         }
         let data = try InteractionDataset(userCount: 50, itemCount: 30, train: train, test: test)
-        let a = FullRankingEvaluator(k: 5, blockSize: 7, threads: 3).evaluate(scorer: scorer, train: data.train, test: data.test)
-        let b = FullRankingEvaluator(k: 5, blockSize: 64, threads: 1).evaluate(scorer: TableScorer(table: table), train: data.train, test: data.test)
+        let a = FullRankingEvaluator(k: 5, blockSize: 7, threads: 3).evaluate(
+            scorer: scorer, train: data.train, test: data.test)
+        let b = FullRankingEvaluator(k: 5, blockSize: 64, threads: 1).evaluate(
+            scorer: TableScorer(table: table), train: data.train, test: data.test)
         #expect(a.userCount == 33)
         #expect(abs(a.recall - b.recall) < 1e-9 && abs(a.ndcg - b.ndcg) < 1e-9 && abs(a.precision - b.precision) < 1e-9)
     }

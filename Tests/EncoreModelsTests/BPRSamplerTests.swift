@@ -1,5 +1,6 @@
 import EncoreNumerics
 import Testing
+
 @testable import EncoreModels
 
 /// Spec §11.6.
@@ -20,7 +21,9 @@ import Testing
     func draw(_ sampler: inout BPRSampler, count: Int) -> ([Int32], [Int32], [Int32]) {
         var u = [Int32](repeating: 0, count: count), p = u, n = u
         u.withUnsafeMutableBufferPointer { ub in
-            p.withUnsafeMutableBufferPointer { pb in n.withUnsafeMutableBufferPointer { sampler.sample(users: ub, positives: pb, negatives: $0) } }
+            p.withUnsafeMutableBufferPointer { pb in
+                n.withUnsafeMutableBufferPointer { sampler.sample(users: ub, positives: pb, negatives: $0) }
+            }
         }
         return (u, p, n)
     }

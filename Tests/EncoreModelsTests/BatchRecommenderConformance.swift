@@ -2,6 +2,7 @@ import EncoreEvaluation
 import EncoreNumerics
 import Foundation
 import Testing
+
 @testable import EncoreModels
 
 /// The shared conformance suite every ``BatchRecommender`` must pass: fit, score, recommend,
@@ -10,7 +11,9 @@ import Testing
 enum BatchRecommenderConformance {
     /// Seeded synthetic data with structure: users and items in 4 communities, 90 % of a
     /// user's interactions inside their community.
-    static func syntheticData(users: Int = 120, items: Int = 80, perUser: Int = 12, seed: UInt64 = 11) throws -> InteractionDataset {
+    static func syntheticData(users: Int = 120, items: Int = 80, perUser: Int = 12, seed: UInt64 = 11) throws
+        -> InteractionDataset
+    {
         var rng = SeededGenerator(seed: seed)
         var interactions = [Interaction]()
         for u in 0..<users {
@@ -24,7 +27,8 @@ enum BatchRecommenderConformance {
                 }
             }
         }
-        return try InteractionSplitter(order: .random(seed: seed), testFraction: 0.25).split(interactions, userCount: users, itemCount: items)
+        return try InteractionSplitter(order: .random(seed: seed), testFraction: 0.25).split(
+            interactions, userCount: users, itemCount: items)
     }
 
     struct Scorer<Model: BatchRecommender>: RankingScorer {
@@ -38,7 +42,8 @@ enum BatchRecommenderConformance {
     static func check<Model: BatchRecommender>(_: Model.Type, configuration: Model.Configuration) throws {
         let data = try syntheticData()
         var epochsSeen = 0
-        let model = try Model.fit(interactions: data.train, configuration: configuration, warmStart: nil) { progress, _ in
+        let model = try Model.fit(interactions: data.train, configuration: configuration, warmStart: nil) {
+            progress, _ in
             epochsSeen += 1
             #expect(progress.loss.isFinite)
             return .proceed
@@ -64,7 +69,8 @@ enum BatchRecommenderConformance {
         // Quality: beats popularity on this community-structured data.
         let evaluator = FullRankingEvaluator(k: 10, threads: 2)
         let ours = evaluator.evaluate(scorer: Scorer(model: model), train: data.train, test: data.test)
-        let popularity = evaluator.evaluate(scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
+        let popularity = evaluator.evaluate(
+            scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
         #expect(ours.recall > popularity.recall)
 
         // Save/load through a file: identical scores, metadata carries name, fingerprint, metrics.
@@ -83,7 +89,8 @@ enum BatchRecommenderConformance {
 
         // A corrupted or foreign artifact is rejected.
         var foreign = artifact
-        foreign.metadataJSON = foreign.metadataJSON.replacingOccurrences(of: "\"\(Model.modelName)\"", with: "\"other\"")
+        foreign.metadataJSON = foreign.metadataJSON.replacingOccurrences(
+            of: "\"\(Model.modelName)\"", with: "\"other\"")
         #expect(throws: ModelError.self) { try Model(artifact: foreign) }
         var truncated = artifact
         truncated.blob.removeLast()
@@ -93,7 +100,8 @@ enum BatchRecommenderConformance {
         // Warm start from the previous generation on data with one more user and item.
         let grown = SparseMatrix(
             rows: data.userCount + 1, columns: data.itemCount + 1,
-            rowIndices: (0..<data.userCount).flatMap { u in Array(repeating: Int32(u), count: data.train.rowLength(u)) } + [Int32(data.userCount)],
+            rowIndices: (0..<data.userCount).flatMap { u in Array(repeating: Int32(u), count: data.train.rowLength(u)) }
+                + [Int32(data.userCount)],
             columnIndices: data.train.columnIndices + [Int32(data.itemCount)])
         let warm = try Model.fit(interactions: grown, configuration: configuration, warmStart: model)
         #expect(warm.userCount == data.userCount + 1 && warm.itemCount == data.itemCount + 1)

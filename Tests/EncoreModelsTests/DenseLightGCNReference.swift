@@ -1,5 +1,5 @@
-import Foundation
 import EncoreNumerics
+import Foundation
 
 /// A naive Float64 dense LightGCN: Ã and M built as dense matrices, loss and analytic gradient
 /// written straight from the paper's definitions (no linearity tricks, no partial hops).

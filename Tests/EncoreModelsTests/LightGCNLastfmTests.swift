@@ -2,6 +2,7 @@ import EncoreEvaluation
 import EncoreNumerics
 import Foundation
 import Testing
+
 @testable import EncoreModels
 
 /// A short real-data run (spec §11.8, reduced): LightGCN on the shared Last.fm split beats the
@@ -21,7 +22,8 @@ import Testing
         let ours = evaluator.evaluate(
             scorer: EmbeddingScorer(userEmbeddings: model.userEmbeddings, itemEmbeddings: model.itemEmbeddings),
             train: data.train, test: data.test)
-        let popularity = evaluator.evaluate(scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
+        let popularity = evaluator.evaluate(
+            scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
         #expect(ours.userCount == popularity.userCount)
         #expect(ours.recall > 1.5 * popularity.recall)
         #expect(ours.ndcg > 1.5 * popularity.ndcg)

@@ -1,6 +1,7 @@
-import Foundation
 import EncoreNumerics
+import Foundation
 import Testing
+
 @testable import EncoreModels
 
 /// Spec §11, tests 1–5: normalisation, propagation, loss, gradient exactness.
@@ -12,7 +13,8 @@ import Testing
 
     static func model(ego: Matrix, userCount: Int, itemCount: Int, configuration: LightGCNConfiguration) -> LightGCN {
         LightGCN(
-            configuration: configuration, userCount: userCount, itemCount: itemCount, egoEmbeddings: ego, embeddings: ego,
+            configuration: configuration, userCount: userCount, itemCount: itemCount, egoEmbeddings: ego,
+            embeddings: ego,
             dataFingerprint: "", trainedEpochs: 0)
     }
 
@@ -24,7 +26,9 @@ import Testing
         #expect(abs(a[1, 3] - 0.70711) < 1e-5 && a[1, 2] == 0 && a[0, 0] == 0)
         var a2 = Matrix(rows: 4, columns: 4)
         BLAS.sgemm(a, a, into: &a2)
-        let expected: [[Float]] = [[0.75, 0.35355, 0, 0], [0.35355, 0.5, 0, 0], [0, 0, 0.5, 0.35355], [0, 0, 0.35355, 0.75]]
+        let expected: [[Float]] = [
+            [0.75, 0.35355, 0, 0], [0.35355, 0.5, 0, 0], [0, 0, 0.5, 0.35355], [0, 0, 0.35355, 0.75],
+        ]
         for r in 0..<4 { for c in 0..<4 { #expect(abs(a2[r, c] - expected[r][c]) < 1e-5) } }
     }
 
@@ -75,10 +79,12 @@ import Testing
         configuration.seed = seed
         configuration.threads = 2
         let r = SparseMatrix(
-            rows: 3, columns: 4, rowIndices: tinyEdges.map { Int32($0.0) }, columnIndices: tinyEdges.map { Int32($0.1) })
+            rows: 3, columns: 4, rowIndices: tinyEdges.map { Int32($0.0) }, columnIndices: tinyEdges.map { Int32($0.1) }
+        )
         let trainer = try LightGCNTrainer(interactions: r, configuration: configuration)
         let reference = DenseLightGCNReference(
-            interactions: tinyEdges, userCount: 3, itemCount: 4, layers: layers, lambda: Double(configuration.regularization), width: 3)
+            interactions: tinyEdges, userCount: 3, itemCount: 4, layers: layers,
+            lambda: Double(configuration.regularization), width: 3)
         let ego = trainer.egoEmbeddings
         let egoRows = (0..<7).map { r in (0..<3).map { Double(ego[r, $0]) } }
         return (trainer, reference, egoRows)
@@ -97,7 +103,8 @@ import Testing
                 var plus = ego, minus = ego
                 plus[r][k] += step
                 minus[r][k] -= step
-                let numeric = (reference.loss(plus, Self.tinyTriplets) - reference.loss(minus, Self.tinyTriplets)) / (2 * step)
+                let numeric =
+                    (reference.loss(plus, Self.tinyTriplets) - reference.loss(minus, Self.tinyTriplets)) / (2 * step)
                 let scale = max(abs(numeric), abs(analytic[r][k]), 1e-3)
                 worst = max(worst, abs(numeric - analytic[r][k]) / scale)
             }
@@ -125,9 +132,11 @@ import Testing
         var configuration = LightGCNConfiguration()
         configuration.threads = 2
         configuration.batchSize = 64
-        let r = SparseMatrix(rows: 20, columns: 30, rowIndices: list.map { Int32($0.0) }, columnIndices: list.map { Int32($0.1) })
+        let r = SparseMatrix(
+            rows: 20, columns: 30, rowIndices: list.map { Int32($0.0) }, columnIndices: list.map { Int32($0.1) })
         let trainer = try LightGCNTrainer(interactions: r, configuration: configuration)
-        let reference = DenseLightGCNReference(interactions: list, userCount: 20, itemCount: 30, layers: 3, lambda: 1e-4, width: 64)
+        let reference = DenseLightGCNReference(
+            interactions: list, userCount: 20, itemCount: 30, layers: 3, lambda: 1e-4, width: 64)
         let egoMatrix = trainer.egoEmbeddings
         let ego = (0..<50).map { row in (0..<64).map { Double(egoMatrix[row, $0]) } }
         var triplets = [(Int, Int, Int)]()
@@ -141,7 +150,8 @@ import Testing
         let expected = reference.propagate(ego)
         for row in 0..<50 { for k in 0..<64 { #expect(abs(Double(propagated[row, k]) - expected[row][k]) < 1e-5) } }
         let (loss, gradient) = trainer.lossAndGradient(
-            users: triplets.map { Int32($0.0) }, positives: triplets.map { Int32($0.1) }, negatives: triplets.map { Int32($0.2) })
+            users: triplets.map { Int32($0.0) }, positives: triplets.map { Int32($0.1) },
+            negatives: triplets.map { Int32($0.2) })
         #expect(abs(loss - reference.loss(ego, triplets)) < 1e-5)
         let analytic = reference.gradient(ego, triplets)
         var worst = 0.0

@@ -2,6 +2,7 @@ import EncoreEvaluation
 import EncoreNumerics
 import Foundation
 import Testing
+
 @testable import EncoreModels
 
 @Suite struct LightGCNTrainingTests {
@@ -43,7 +44,9 @@ import Testing
     @Test func observerCanStopEarly() throws {
         let data = try BatchRecommenderConformance.syntheticData()
         var calls = 0
-        let model = try LightGCN.fit(interactions: data.train, configuration: Self.configuration(threads: 1), warmStart: nil) { progress, _ in
+        let model = try LightGCN.fit(
+            interactions: data.train, configuration: Self.configuration(threads: 1), warmStart: nil
+        ) { progress, _ in
             calls += 1
             return progress.epoch == 2 ? .stop : .proceed
         }
@@ -54,7 +57,9 @@ import Testing
         var configuration = LightGCNConfiguration()
         configuration.batchSize = 0
         let data = try BatchRecommenderConformance.syntheticData()
-        let error = #expect(throws: ModelError.self) { try LightGCN.fit(interactions: data.train, configuration: configuration) }
+        let error = #expect(throws: ModelError.self) {
+            try LightGCN.fit(interactions: data.train, configuration: configuration)
+        }
         #expect(error?.reason.contains("batchSize") == true)
     }
 }
@@ -85,7 +90,10 @@ import Testing
     @Test func checkpointOnOtherDataIsRejected() throws {
         let data = try BatchRecommenderConformance.syntheticData()
         let other = try BatchRecommenderConformance.syntheticData(seed: 12)
-        let trainer = try LightGCNTrainer(interactions: data.train, configuration: LightGCNTrainingTests.configuration(threads: 1))
-        #expect(throws: ModelError.self) { try LightGCNTrainer(interactions: other.train, resuming: trainer.checkpoint()) }
+        let trainer = try LightGCNTrainer(
+            interactions: data.train, configuration: LightGCNTrainingTests.configuration(threads: 1))
+        #expect(throws: ModelError.self) {
+            try LightGCNTrainer(interactions: other.train, resuming: trainer.checkpoint())
+        }
     }
 }

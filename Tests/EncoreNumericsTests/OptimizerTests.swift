@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EncoreNumerics
 
 @Suite struct OptimizerTests {
@@ -34,7 +35,9 @@ import Testing
         var adam = AdamOptimizer(parameterCount: 2, learningRate: 0.1)
         for _ in 0..<500 {
             let g = x.map { 2 * $0 }
-            x.withUnsafeMutableBufferPointer { p in g.withUnsafeBufferPointer { adam.update(parameters: p, gradients: $0) } }
+            x.withUnsafeMutableBufferPointer { p in
+                g.withUnsafeBufferPointer { adam.update(parameters: p, gradients: $0) }
+            }
         }
         #expect(abs(x[0]) < 0.05 && abs(x[1]) < 0.05)
     }
@@ -42,7 +45,9 @@ import Testing
     @Test func sgdStep() {
         var x: [Float] = [1, 2, 3]
         let g: [Float] = [1, -1, 0.5]
-        x.withUnsafeMutableBufferPointer { p in g.withUnsafeBufferPointer { SGDOptimizer(learningRate: 0.5).update(parameters: p, gradients: $0) } }
+        x.withUnsafeMutableBufferPointer { p in
+            g.withUnsafeBufferPointer { SGDOptimizer(learningRate: 0.5).update(parameters: p, gradients: $0) }
+        }
         #expect(x == [0.5, 2.5, 2.75])
     }
 }

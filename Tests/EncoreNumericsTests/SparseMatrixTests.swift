@@ -1,4 +1,5 @@
 import Testing
+
 @testable import EncoreNumerics
 
 @Suite struct SparseMatrixTests {
@@ -26,11 +27,13 @@ import Testing
     }
 
     @Test func cooToCSRSumsDuplicatesAndSortsColumns() {
-        let m = SparseMatrix(rows: 2, columns: 3, rowIndices: [1, 0, 1, 1], columnIndices: [2, 1, 0, 2], values: [1, 2, 3, 4])
+        let m = SparseMatrix(
+            rows: 2, columns: 3, rowIndices: [1, 0, 1, 1], columnIndices: [2, 1, 0, 2], values: [1, 2, 3, 4])
         #expect(m.rowOffsets == [0, 1, 3])
         #expect(m.columnIndices == [1, 0, 2])
         #expect(m.values == [2, 3, 5])
-        let kept = SparseMatrix(rows: 2, columns: 3, rowIndices: [1, 1], columnIndices: [2, 2], values: [7, 9], duplicates: .keepFirst)
+        let kept = SparseMatrix(
+            rows: 2, columns: 3, rowIndices: [1, 1], columnIndices: [2, 2], values: [7, 9], duplicates: .keepFirst)
         #expect(kept.values == [7])
         #expect(kept.contains(row: 1, column: 2))
         #expect(!kept.contains(row: 0, column: 2))
@@ -66,7 +69,9 @@ import Testing
         x.storage.withUnsafeBufferPointer { px in
             y.storage.withUnsafeMutableBufferPointer { py in
                 acc.storage.withUnsafeMutableBufferPointer { pa in
-                    a.multiply(input: px.baseAddress!, output: py.baseAddress!, width: 64, accumulator: pa.baseAddress!, threads: 2)
+                    a.multiply(
+                        input: px.baseAddress!, output: py.baseAddress!, width: 64, accumulator: pa.baseAddress!,
+                        threads: 2)
                 }
             }
         }
@@ -104,7 +109,10 @@ import Testing
         var compact = Matrix(rows: rows.count, columns: width, repeating: 1)
         rows.withUnsafeBufferPointer { r in
             x.storage.withUnsafeBufferPointer { input in
-                compact.storage.withUnsafeMutableBufferPointer { a.accumulateSelectedRows(r, input: input.baseAddress!, width: width, into: $0.baseAddress!, threads: 3) }
+                compact.storage.withUnsafeMutableBufferPointer {
+                    a.accumulateSelectedRows(
+                        r, input: input.baseAddress!, width: width, into: $0.baseAddress!, threads: 3)
+                }
             }
         }
         for (s, r) in rows.enumerated() {
@@ -128,7 +136,8 @@ import Testing
                 output.storage.withUnsafeMutableBufferPointer { o in
                     accumulator.storage.withUnsafeMutableBufferPointer { acc in
                         a.accumulateTransposedFromSelectedRows(
-                            r, compactInput: c.baseAddress!, width: 64, into: o.baseAddress!, accumulator: acc.baseAddress!, threads: threads)
+                            r, compactInput: c.baseAddress!, width: 64, into: o.baseAddress!,
+                            accumulator: acc.baseAddress!, threads: threads)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import EncoreNumerics
 
 @Suite struct TopKSelectorTests {
@@ -8,7 +9,8 @@ import Testing
         // Few distinct values so ties are common.
         let scores = (0..<500).map { _ in Float(rng.nextInt(below: 40)) }
         var selector = TopKSelector(k: k)
-        let expected = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k).map(Int32.init)
+        let expected = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k)
+            .map(Int32.init)
         #expect(selector.select(scores) == Array(expected))
     }
 

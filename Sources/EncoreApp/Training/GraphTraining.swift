@@ -41,12 +41,14 @@ public enum GraphTraining {
             trainSeconds += progress.seconds
             epochsRun = progress.epoch
             var line = String(
-                format: "epoch %d/%d loss %.5f %.2fs %.0f triplets/s", progress.epoch, progress.epochCount, progress.loss,
+                format: "epoch %d/%d loss %.5f %.2fs %.0f triplets/s", progress.epoch, progress.epochCount,
+                progress.loss,
                 progress.seconds, Double(progress.examples) / max(progress.seconds, 1e-9))
             let due = options.evaluateEvery > 0 && progress.epoch % options.evaluateEvery == 0
             if due {
                 let (report, seconds) = measureSeconds {
-                    evaluator.evaluate(scorer: ModelRankingScorer(model: snapshot()), train: data.train, test: data.test)
+                    evaluator.evaluate(
+                        scorer: ModelRankingScorer(model: snapshot()), train: data.train, test: data.test)
                 }
                 evalSeconds += seconds
                 lastReport = report
@@ -57,7 +59,10 @@ public enum GraphTraining {
             line += String(format: " | elapsed %.0fs ETA %.0fs", trainSeconds + evalSeconds, remaining)
             emit(line)
             if let target = options.targetRecall, let report = lastReport, report.recall >= target {
-                emit(String(format: "target recall@%d %.4f reached at epoch %d after %.1f train seconds", options.topK, target, progress.epoch, trainSeconds))
+                emit(
+                    String(
+                        format: "target recall@%d %.4f reached at epoch %d after %.1f train seconds", options.topK,
+                        target, progress.epoch, trainSeconds))
                 return .stop
             }
             return .proceed
@@ -73,7 +78,8 @@ public enum GraphTraining {
             report = fresh
             emit("final " + report.line + String(format: " (eval %.2fs)", seconds))
         }
-        let popularity = evaluator.evaluate(scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
+        let popularity = evaluator.evaluate(
+            scorer: PopularityScorer(train: data.train), train: data.train, test: data.test)
         emit("baseline popularity " + popularity.line)
         if let path = options.savePath {
             var metrics = report.dictionary
@@ -87,8 +93,10 @@ public enum GraphTraining {
             ("precision@\(options.topK)", .number(report.precision)),
             ("popularity_recall@\(options.topK)", .number(popularity.recall)),
             ("train_seconds", .number(trainSeconds)), ("eval_seconds", .number(evalSeconds)),
-            ("batch_size", .integer(configuration.batchSize)), ("learning_rate", .number(Double(configuration.learningRate))),
-            ("seed", .integer(Int(configuration.seed))), ("max_rss_mib", .number(Double(ProcessStatistics.peakResidentBytes) / 1_048_576)),
+            ("batch_size", .integer(configuration.batchSize)),
+            ("learning_rate", .number(Double(configuration.learningRate))),
+            ("seed", .integer(Int(configuration.seed))),
+            ("max_rss_mib", .number(Double(ProcessStatistics.peakResidentBytes) / 1_048_576)),
         ])
         emit(json)
         return json
@@ -106,20 +114,24 @@ public enum GraphTraining {
         let artifact = try ModelArtifact(contentsOf: modelPath)
         let header = try artifact.header()
         guard header.modelName == LightGCN.modelName else {
-            throw ModelError(.incompatibleArtifact, "cannot evaluate model '\(header.modelName)' (available: \(LightGCN.modelName))")
+            throw ModelError(
+                .incompatibleArtifact, "cannot evaluate model '\(header.modelName)' (available: \(LightGCN.modelName))")
         }
         let model = try LightGCN(artifact: artifact)
         let data = try loadData(directory: dataDirectory, format: try parseFormat(format))
         guard data.userCount <= model.userCount, data.itemCount <= model.itemCount else {
             throw ModelError(
                 .invalidInput,
-                "data has \(data.userCount) users × \(data.itemCount) items, model \(model.userCount) × \(model.itemCount)")
+                "data has \(data.userCount) users × \(data.itemCount) items, model \(model.userCount) × \(model.itemCount)"
+            )
         }
         emit("model \(modelPath): \(header.modelName), \(model.trainedEpochs) epochs, created \(header.created)")
         emit("data \(dataDirectory): \(data.summary)")
         warnAboutColdTestUsers(data, emit: emit)
         if header.dataFingerprint != data.train.fingerprint() {
-            emit("warning: the training data differs from the data this model was trained on (fingerprint \(header.dataFingerprint))")
+            emit(
+                "warning: the training data differs from the data this model was trained on (fingerprint \(header.dataFingerprint))"
+            )
         }
         let evaluator = FullRankingEvaluator(k: topK, threads: threads)
         let (report, seconds) = measureSeconds {
@@ -140,14 +152,18 @@ public enum GraphTraining {
     static func warnAboutColdTestUsers(_ data: InteractionDataset, emit: (String) -> Void) {
         let cold = data.testUsers.filter { data.train.rowLength(Int($0)) == 0 }
         if !cold.isEmpty {
-            emit("warning: \(cold.count) test user(s) have no training items (e.g. \(cold.prefix(3).map(String.init).joined(separator: ", "))); evaluated anyway, as the reference code does")
+            emit(
+                "warning: \(cold.count) test user(s) have no training items (e.g. \(cold.prefix(3).map(String.init).joined(separator: ", "))); evaluated anyway, as the reference code does"
+            )
         }
     }
 
     static func parseFormat(_ name: String?) throws -> DatasetLoader.Format? {
         guard let name else { return nil }
         guard let format = DatasetLoader.Format(rawValue: name) else {
-            throw EvaluationError(.malformedInput, "unknown data format '\(name)' (expected \(GraphTrainingOptions.formatNames.joined(separator: ", ")))")
+            throw EvaluationError(
+                .malformedInput,
+                "unknown data format '\(name)' (expected \(GraphTrainingOptions.formatNames.joined(separator: ", ")))")
         }
         return format
     }
@@ -159,7 +175,9 @@ public enum GraphTraining {
 
     static func loadData(directory: String, format: DatasetLoader.Format?) throws -> InteractionDataset {
         guard let format = format ?? DatasetLoader.detectFormat(directory: directory) else {
-            throw EvaluationError(.unreadableFile, "cannot tell the format of \(directory): expected train.txt, train.tsv or a .inter file")
+            throw EvaluationError(
+                .unreadableFile,
+                "cannot tell the format of \(directory): expected train.txt, train.tsv or a .inter file")
         }
         return try DatasetLoader.load(directory: directory, format: format)
     }
@@ -175,7 +193,11 @@ public enum GraphTraining {
         let body = fields.map { key, value in
             let rendered: String
             switch value {
-            case .string(let text): rendered = "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            case .string(let text):
+                rendered =
+                    "\""
+                    + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
             case .integer(let number): rendered = String(number)
             case .number(let number): rendered = number.isFinite ? String(format: "%.6g", number) : "null"
             }

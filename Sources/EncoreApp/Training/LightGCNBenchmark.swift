@@ -41,13 +41,15 @@ public enum LightGCNBenchmark {
 
     /// The fastest of `repetitions` timed SpMMs (the minimum is the least disturbed by other
     /// processes on a shared machine).
-    static func fastestSpMM(_ a: SparseMatrix, _ x: Matrix, _ y: inout Matrix, threads: Int, repetitions: Int) -> Double {
+    static func fastestSpMM(_ a: SparseMatrix, _ x: Matrix, _ y: inout Matrix, threads: Int, repetitions: Int) -> Double
+    {
         var best = Double.infinity
         x.storage.withUnsafeBufferPointer { input in
             y.storage.withUnsafeMutableBufferPointer { output in
                 for _ in 0..<repetitions {
                     let (_, seconds) = measureSeconds {
-                        a.multiply(input: input.baseAddress!, output: output.baseAddress!, width: x.columns, threads: threads)
+                        a.multiply(
+                            input: input.baseAddress!, output: output.baseAddress!, width: x.columns, threads: threads)
                     }
                     best = min(best, seconds)
                 }
@@ -77,7 +79,10 @@ public enum LightGCNBenchmark {
         }
         let adjacency = trainer.adjacency
         let n = adjacency.rows, d = configuration.embeddingDimension
-        emit(String(format: "adjacency %d nodes, %d nonzeros; trainer setup %.2fs", n, adjacency.nonzeroCount, setupSeconds))
+        emit(
+            String(
+                format: "adjacency %d nodes, %d nonzeros; trainer setup %.2fs", n, adjacency.nonzeroCount, setupSeconds)
+        )
 
         // SpMM alone.
         var rng = SeededGenerator(seed: options.seed)
@@ -89,14 +94,20 @@ public enum LightGCNBenchmark {
         for t in Set([1, threads]).sorted() {
             let each = fastestSpMM(adjacency, x, &y, threads: t, repetitions: options.spmmRepetitions)
             spmmSeconds[t] = each
-            emit(String(format: "SpMM (n×n)·(n×%d), %d thread(s): best %.4fs, %.1f GB/s effective", d, t, each, bytes / each / 1e9))
+            emit(
+                String(
+                    format: "SpMM (n×n)·(n×%d), %d thread(s): best %.4fs, %.1f GB/s effective", d, t, each,
+                    bytes / each / 1e9))
         }
 
         // The same SpMM after relabelling nodes by descending degree (locality experiment).
         let reordered = adjacency.symmetricallyPermuted(newIndex: adjacency.degreeDescendingOrder())
         for t in Set([1, threads]).sorted() {
             let each = fastestSpMM(reordered, x, &y, threads: t, repetitions: options.spmmRepetitions)
-            emit(String(format: "SpMM degree-ordered nodes, %d thread(s): best %.4fs, %.1f GB/s effective", t, each, bytes / each / 1e9))
+            emit(
+                String(
+                    format: "SpMM degree-ordered nodes, %d thread(s): best %.4fs, %.1f GB/s effective", t, each,
+                    bytes / each / 1e9))
         }
 
         // Training.
@@ -109,7 +120,10 @@ public enum LightGCNBenchmark {
                 let result = trainer.trainEpoch()
                 total += result.seconds
                 measuredEpochs += 1
-                emit(String(format: "epoch %d: loss %.5f, %.2fs, %.0f triplets/s", epoch, result.loss, result.seconds, Double(result.triplets) / result.seconds))
+                emit(
+                    String(
+                        format: "epoch %d: loss %.5f, %.2fs, %.0f triplets/s", epoch, result.loss, result.seconds,
+                        Double(result.triplets) / result.seconds))
             }
             epochSeconds = total / Double(options.epochs)
         } else {
@@ -118,7 +132,10 @@ public enum LightGCNBenchmark {
             epochSeconds = seconds / Double(options.steps) * Double(stepsPerEpoch)
         }
         let stepSeconds = epochSeconds / Double(stepsPerEpoch)
-        emit(String(format: "training: %.2fs per epoch at batch %d (%d steps, %.1f ms per step, exact gradient)", epochSeconds, configuration.batchSize, stepsPerEpoch, stepSeconds * 1000))
+        emit(
+            String(
+                format: "training: %.2fs per epoch at batch %d (%d steps, %.1f ms per step, exact gradient)",
+                epochSeconds, configuration.batchSize, stepsPerEpoch, stepSeconds * 1000))
 
         // Full-ranking evaluation of every test user.
         let model = trainer.model()
@@ -126,13 +143,18 @@ public enum LightGCNBenchmark {
         let (report, evalSeconds) = measureSeconds {
             evaluator.evaluate(scorer: ModelRankingScorer(model: model), train: data.train, test: data.test)
         }
-        emit(String(format: "full-ranking evaluation of %d users × %d items: %.2fs (%@)", report.userCount, data.itemCount, evalSeconds, report.line))
+        emit(
+            String(
+                format: "full-ranking evaluation of %d users × %d items: %.2fs (%@)", report.userCount, data.itemCount,
+                evalSeconds, report.line))
         let rss = Double(ProcessStatistics.peakResidentBytes) / 1_048_576
         emit(String(format: "peak RSS %.0f MiB", rss))
         let json = GraphTraining.summaryJSON([
-            ("benchmark", .string("lightgcn")), ("users", .integer(data.userCount)), ("items", .integer(data.itemCount)),
+            ("benchmark", .string("lightgcn")), ("users", .integer(data.userCount)),
+            ("items", .integer(data.itemCount)),
             ("train_pairs", .integer(data.train.nonzeroCount)), ("threads", .integer(threads)),
-            ("batch_size", .integer(configuration.batchSize)), ("dim", .integer(d)), ("layers", .integer(configuration.layerCount)),
+            ("batch_size", .integer(configuration.batchSize)), ("dim", .integer(d)),
+            ("layers", .integer(configuration.layerCount)),
             ("spmm_seconds_1_thread", .number(spmmSeconds[1] ?? .nan)),
             ("spmm_seconds", .number(spmmSeconds[threads] ?? .nan)),
             ("spmm_gb_per_s", .number(bytes / (spmmSeconds[threads] ?? .nan) / 1e9)),

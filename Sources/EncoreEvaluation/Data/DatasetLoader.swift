@@ -81,7 +81,8 @@ public enum DatasetLoader {
         let lines = try readLines(file)
         guard let header = lines.first else { throw EvaluationError(.malformedInput, "\(file) is empty") }
         let fields = header.split(separator: "\t").map { String($0.split(separator: ":").first ?? "") }
-        guard let userColumn = fields.firstIndex(of: "user_id"), let itemColumn = fields.firstIndex(of: "item_id") else {
+        guard let userColumn = fields.firstIndex(of: "user_id"), let itemColumn = fields.firstIndex(of: "item_id")
+        else {
             throw EvaluationError(.malformedInput, "\(file): header needs user_id and item_id, has \(fields)")
         }
         let timeColumn = fields.firstIndex(of: "timestamp")
@@ -93,12 +94,21 @@ public enum DatasetLoader {
             guard parts.count > max(userColumn, itemColumn, timeColumn ?? 0) else {
                 throw EvaluationError(.malformedInput, "\(file):\(number + 1): expected \(fields.count) fields")
             }
-            let u = userIndex[parts[userColumn]] ?? { let v = Int32(userIndex.count); userIndex[parts[userColumn]] = v; return v }()
-            let i = itemIndex[parts[itemColumn]] ?? { let v = Int32(itemIndex.count); itemIndex[parts[itemColumn]] = v; return v }()
+            let u =
+                userIndex[parts[userColumn]]
+                ?? {
+                    let v = Int32(userIndex.count); userIndex[parts[userColumn]] = v; return v
+                }()
+            let i =
+                itemIndex[parts[itemColumn]]
+                ?? {
+                    let v = Int32(itemIndex.count); itemIndex[parts[itemColumn]] = v; return v
+                }()
             var time: Int64 = 0
             if let timeColumn {
                 guard let t = Double(parts[timeColumn]) else {
-                    throw EvaluationError(.malformedInput, "\(file):\(number + 1): bad timestamp '\(parts[timeColumn])'")
+                    throw EvaluationError(
+                        .malformedInput, "\(file):\(number + 1): bad timestamp '\(parts[timeColumn])'")
                 }
                 time = Int64(t)
             }
@@ -145,7 +155,8 @@ public enum DatasetLoader {
             guard tokens.count >= 2, let user = Int32(tokens[0]), let item = Int32(tokens[1]),
                 user >= idBase, item >= idBase
             else {
-                throw EvaluationError(.malformedInput, "\(path):\(number + 1): expected 'user<TAB>item[<TAB>count]' with ids ≥ \(idBase)")
+                throw EvaluationError(
+                    .malformedInput, "\(path):\(number + 1): expected 'user<TAB>item[<TAB>count]' with ids ≥ \(idBase)")
             }
             pairs.append((user - idBase, item - idBase))
         }

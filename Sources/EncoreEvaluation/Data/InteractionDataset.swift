@@ -19,7 +19,8 @@ public struct InteractionDataset: Sendable {
     /// - Throws: ``EvaluationError`` if an index is negative or not below the counts.
     public init(userCount: Int, itemCount: Int, train: [(Int32, Int32)], test: [(Int32, Int32)]) throws {
         for (u, i) in train + test where u < 0 || Int(u) >= userCount || i < 0 || Int(i) >= itemCount {
-            throw EvaluationError(.inconsistentData, "pair (\(u), \(i)) outside \(userCount) users × \(itemCount) items")
+            throw EvaluationError(
+                .inconsistentData, "pair (\(u), \(i)) outside \(userCount) users × \(itemCount) items")
         }
         func matrix(_ pairs: [(Int32, Int32)]) -> SparseMatrix {
             SparseMatrix(

@@ -33,7 +33,9 @@ public struct InteractionSplitter: Sendable {
     ///   - userCount: Number of users, or `nil` for max index + 1.
     ///   - itemCount: Number of items, or `nil` for max index + 1.
     /// - Throws: ``EvaluationError`` for indices out of range.
-    public func split(_ interactions: [Interaction], userCount: Int? = nil, itemCount: Int? = nil) throws -> InteractionDataset {
+    public func split(_ interactions: [Interaction], userCount: Int? = nil, itemCount: Int? = nil) throws
+        -> InteractionDataset
+    {
         let users = userCount ?? (interactions.map { Int($0.user) }.max().map { $0 + 1 } ?? 0)
         let items = itemCount ?? (interactions.map { Int($0.item) }.max().map { $0 + 1 } ?? 0)
         var perUser = [[Int]](repeating: [], count: users)

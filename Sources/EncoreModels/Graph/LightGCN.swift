@@ -30,7 +30,8 @@ public struct LightGCN: BatchRecommender {
         dataFingerprint: String, trainedEpochs: Int
     ) {
         precondition(egoEmbeddings.rows == userCount + itemCount && embeddings.rows == egoEmbeddings.rows)
-        precondition(egoEmbeddings.columns == configuration.embeddingDimension && embeddings.columns == egoEmbeddings.columns)
+        precondition(
+            egoEmbeddings.columns == configuration.embeddingDimension && embeddings.columns == egoEmbeddings.columns)
         self.configuration = configuration
         self.userCount = userCount
         self.itemCount = itemCount
@@ -49,7 +50,8 @@ public struct LightGCN: BatchRecommender {
         interactions: SparseMatrix, configuration: LightGCNConfiguration, warmStart: LightGCN?,
         observer: (TrainingProgress, () -> LightGCN) throws -> TrainingDecision
     ) throws -> LightGCN {
-        let trainer = try LightGCNTrainer(interactions: interactions, configuration: configuration, warmStart: warmStart)
+        let trainer = try LightGCNTrainer(
+            interactions: interactions, configuration: configuration, warmStart: warmStart)
         for epoch in stride(from: 1, through: configuration.epochs, by: 1) {
             let result = trainer.trainEpoch()
             let progress = TrainingProgress(
@@ -94,7 +96,8 @@ public struct LightGCN: BatchRecommender {
         let rows = metadata.userCount + metadata.itemCount
         let d = metadata.hyperparameters.embeddingDimension
         guard rows > 0, d > 0, artifact.blob.count == 2 * rows * d else {
-            throw ModelError(.corruptArtifact, "lightgcn blob has \(artifact.blob.count) floats, expected 2 × \(rows) × \(d)")
+            throw ModelError(
+                .corruptArtifact, "lightgcn blob has \(artifact.blob.count) floats, expected 2 × \(rows) × \(d)")
         }
         self.init(
             configuration: metadata.hyperparameters, userCount: metadata.userCount, itemCount: metadata.itemCount,

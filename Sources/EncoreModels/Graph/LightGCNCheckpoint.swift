@@ -25,7 +25,8 @@ extension LightGCNTrainer {
     public func checkpoint() -> LightGCNCheckpoint {
         LightGCNCheckpoint(
             configuration: configuration, egoEmbeddings: Array(ego), optimizer: optimizer,
-            samplerGenerator: sampler.generator, epochsCompleted: epochsCompleted, dataFingerprint: interactions.fingerprint())
+            samplerGenerator: sampler.generator, epochsCompleted: epochsCompleted,
+            dataFingerprint: interactions.fingerprint())
     }
 
     /// Resumes a run from a checkpoint on the same training data.
@@ -33,11 +34,14 @@ extension LightGCNTrainer {
     /// - Throws: ``ModelError`` if the checkpoint was taken on other data or has the wrong size.
     public convenience init(interactions: SparseMatrix, resuming checkpoint: LightGCNCheckpoint) throws {
         guard checkpoint.dataFingerprint == interactions.fingerprint() else {
-            throw ModelError(.invalidInput, "checkpoint was taken on other training data (fingerprint \(checkpoint.dataFingerprint))")
+            throw ModelError(
+                .invalidInput, "checkpoint was taken on other training data (fingerprint \(checkpoint.dataFingerprint))"
+            )
         }
         try self.init(interactions: interactions, configuration: checkpoint.configuration)
         guard checkpoint.egoEmbeddings.count == ego.count else {
-            throw ModelError(.corruptArtifact, "checkpoint has \(checkpoint.egoEmbeddings.count) parameters, expected \(ego.count)")
+            throw ModelError(
+                .corruptArtifact, "checkpoint has \(checkpoint.egoEmbeddings.count) parameters, expected \(ego.count)")
         }
         restore(checkpoint)
     }

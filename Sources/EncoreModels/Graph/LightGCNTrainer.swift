@@ -102,13 +102,16 @@ public final class LightGCNTrainer {
         gradient.initialize(repeating: 0)
         if let warmStart {
             guard warmStart.configuration.embeddingDimension == width else {
-                throw ModelError(.invalidInput, "warm start has d = \(warmStart.configuration.embeddingDimension), configuration d = \(width)")
+                throw ModelError(
+                    .invalidInput,
+                    "warm start has d = \(warmStart.configuration.embeddingDimension), configuration d = \(width)")
             }
             warmStart.egoEmbeddings.storage.withUnsafeBufferPointer { old in
                 let users = min(userCount, warmStart.userCount)
                 (ego.baseAddress!).update(from: old.baseAddress!, count: users * width)
                 let items = min(itemCount, warmStart.itemCount)
-                (ego.baseAddress! + userCount * width).update(from: old.baseAddress! + warmStart.userCount * width, count: items * width)
+                (ego.baseAddress! + userCount * width).update(
+                    from: old.baseAddress! + warmStart.userCount * width, count: items * width)
             }
         }
     }
@@ -175,12 +178,16 @@ public final class LightGCNTrainer {
     ///   - positives: Triplet positive items (item indices, not node indices).
     ///   - negatives: Triplet negative items.
     /// - Returns: The loss and ∂L/∂E⁽⁰⁾ as an (M+N) × d matrix.
-    public func lossAndGradient(users: [Int32], positives: [Int32], negatives: [Int32]) -> (loss: Double, gradient: Matrix) {
-        precondition(users.count == positives.count && users.count == negatives.count && users.count <= configuration.batchSize)
+    public func lossAndGradient(users: [Int32], positives: [Int32], negatives: [Int32]) -> (
+        loss: Double, gradient: Matrix
+    ) {
+        precondition(
+            users.count == positives.count && users.count == negatives.count && users.count <= configuration.batchSize)
         let loss = users.withUnsafeBufferPointer { u in
             positives.withUnsafeBufferPointer { p in
                 negatives.withUnsafeBufferPointer { n in
-                    computeBatch(count: u.count, users: u.baseAddress!, positives: p.baseAddress!, negatives: n.baseAddress!)
+                    computeBatch(
+                        count: u.count, users: u.baseAddress!, positives: p.baseAddress!, negatives: n.baseAddress!)
                 }
             }
         }
@@ -216,7 +223,8 @@ public final class LightGCNTrainer {
     public func model() -> LightGCN {
         LightGCN(
             configuration: configuration, userCount: userCount, itemCount: itemCount, egoEmbeddings: egoEmbeddings,
-            embeddings: propagatedEmbeddings(), dataFingerprint: interactions.fingerprint(), trainedEpochs: epochsCompleted)
+            embeddings: propagatedEmbeddings(), dataFingerprint: interactions.fingerprint(),
+            trainedEpochs: epochsCompleted)
     }
 
     /// Overwrites parameters, optimizer, sampler state and epoch count from a checkpoint.
@@ -230,7 +238,9 @@ public final class LightGCNTrainer {
     // MARK: - One batch
 
     /// `target[rows[s], :] += compact[s, :]` for every slot.
-    func addBatchRows(of compact: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, rows: UnsafeBufferPointer<Int32>) {
+    func addBatchRows(
+        of compact: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, rows: UnsafeBufferPointer<Int32>
+    ) {
         let d = width
         for s in 0..<rows.count {
             let destination = target + Int(rows[s]) * d, source = compact + s * d
@@ -239,7 +249,9 @@ public final class LightGCNTrainer {
     }
 
     /// Computes the batch loss and writes ∂L/∂E⁽⁰⁾ into `gradient`.
-    func computeBatch(count: Int, users: UnsafePointer<Int32>, positives: UnsafePointer<Int32>, negatives: UnsafePointer<Int32>) -> Double {
+    func computeBatch(
+        count: Int, users: UnsafePointer<Int32>, positives: UnsafePointer<Int32>, negatives: UnsafePointer<Int32>
+    ) -> Double {
         let d = width
         let layers = configuration.layerCount
         let threads = configuration.threads
@@ -283,7 +295,8 @@ public final class LightGCNTrainer {
                 }
             }
             adjacency.accumulateSelectedRows(
-                UnsafeBufferPointer(start: batchNodes, count: unique), input: current, width: d, into: compactEmbeddings,
+                UnsafeBufferPointer(start: batchNodes, count: unique), input: current, width: d,
+                into: compactEmbeddings,
                 threads: threads)
             let scale = 1 / Float(layers + 1)
             for index in 0..<(unique * d) { compactEmbeddings[index] *= scale }

@@ -2,12 +2,6 @@ import ArgumentParser
 import EncoreApp
 import Foundation
 
-/// `encore bench`: groups the benchmarks (only `lightgcn` so far).
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run benchmarks.", subcommands: [BenchLightGCNCommand.self])
-}
-
 /// `encore bench lightgcn`: SpMM, training-epoch and evaluation cost on a Gowalla-shaped graph.
 struct BenchLightGCNCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +33,6 @@ struct BenchLightGCNCommand: AsyncParsableCommand {
         options.embeddingDimension = dim
         options.layerCount = layers
         options.threads = threads
-                try LightGCNBenchmark.run(options, emit: GraphTraining.writeLine)
+        try LightGCNBenchmark.run(options, emit: GraphTraining.writeLine)
     }
 }

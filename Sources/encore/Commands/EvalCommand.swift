@@ -24,6 +24,8 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try GraphTraining.evaluate(modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads, emit: GraphTraining.writeLine)
+        try GraphTraining.evaluate(
+            modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads,
+            emit: GraphTraining.writeLine)
     }
 }

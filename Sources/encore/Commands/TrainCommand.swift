@@ -25,7 +25,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Seed of initialisation and sampling.") var seed: UInt64 = 2020
     @Option(help: "Write the model artifact to this file.") var save: String?
     @Option(help: "Warm-start from a saved model artifact.") var warmStart: String?
-    @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall: Double?
+    @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall:
+        Double?
 
     func validate() throws {
         guard epochs >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
