@@ -26,7 +26,7 @@ extension LightGCNTrainer {
         LightGCNCheckpoint(
             configuration: configuration, egoEmbeddings: Array(ego), optimizer: optimizer,
             samplerGenerator: sampler.generator, epochsCompleted: epochsCompleted,
-            dataFingerprint: interactions.fingerprint())
+            dataFingerprint: dataFingerprint)
     }
 
     /// Resumes a run from a checkpoint on the same training data.

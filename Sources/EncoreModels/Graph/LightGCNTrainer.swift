@@ -24,6 +24,8 @@ public final class LightGCNTrainer {
     public let interactions: SparseMatrix
     /// Ã over users then items.
     public let adjacency: SparseMatrix
+    /// ``EncoreNumerics/SparseMatrix/fingerprint()`` of the training matrix, computed once.
+    public let dataFingerprint: String
     /// Number of users M.
     public let userCount: Int
     /// Number of items N.
@@ -69,6 +71,7 @@ public final class LightGCNTrainer {
         self.configuration = configuration
         self.interactions = interactions
         adjacency = NormalizedAdjacency.build(interactions: interactions)
+        dataFingerprint = interactions.fingerprint()
         userCount = interactions.rows
         itemCount = interactions.columns
         nodeCount = userCount + itemCount
@@ -223,7 +226,7 @@ public final class LightGCNTrainer {
     public func model() -> LightGCN {
         LightGCN(
             configuration: configuration, userCount: userCount, itemCount: itemCount, egoEmbeddings: egoEmbeddings,
-            embeddings: propagatedEmbeddings(), dataFingerprint: interactions.fingerprint(),
+            embeddings: propagatedEmbeddings(), dataFingerprint: dataFingerprint,
             trainedEpochs: epochsCompleted)
     }
 
