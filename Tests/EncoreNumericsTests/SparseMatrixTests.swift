@@ -146,3 +146,18 @@ import Testing
         for i in accumulator.storage.indices { #expect(abs(accumulator.storage[i] - (2 + output.storage[i])) < 1e-5) }
     }
 }
+
+@Suite struct PermutationTests {
+    @Test func symmetricPermutationMovesEntries() {
+        let a = SparseMatrixTests.randomSparse(rows: 30, columns: 30, entries: 200, seed: 41)
+        let order = a.degreeDescendingOrder()
+        #expect(Set(order).count == 30)
+        let p = a.symmetricallyPermuted(newIndex: order)
+        let dense = a.dense(), permuted = p.dense()
+        for r in 0..<30 {
+            for c in 0..<30 { #expect(permuted[Int(order[r]), Int(order[c])] == dense[r, c]) }
+        }
+        // Descending degree: row lengths never increase along the new order.
+        for r in 1..<30 { #expect(p.rowLength(r - 1) >= p.rowLength(r)) }
+    }
+}
