@@ -109,6 +109,29 @@ struct SpMMKernel: @unchecked Sendable {
             var a0 = V(), a1 = V(), a2 = V(), a3 = V()
             var e = offsets[r]
             let end = offsets[r + 1]
+            // Two entries per iteration: both rows' loads are issued before the adds that
+            // depend on them (same summation order as one at a time).
+            while e + 1 < end {
+                let a = V(repeating: values![e]), b = V(repeating: values![e + 1])
+                let source = raw + Int(indices![e]) * 256, next = raw + Int(indices![e + 1]) * 256
+                let x0 = source.loadUnaligned(fromByteOffset: 0, as: V.self)
+                let x1 = source.loadUnaligned(fromByteOffset: 64, as: V.self)
+                let x2 = source.loadUnaligned(fromByteOffset: 128, as: V.self)
+                let x3 = source.loadUnaligned(fromByteOffset: 192, as: V.self)
+                let y0 = next.loadUnaligned(fromByteOffset: 0, as: V.self)
+                let y1 = next.loadUnaligned(fromByteOffset: 64, as: V.self)
+                let y2 = next.loadUnaligned(fromByteOffset: 128, as: V.self)
+                let y3 = next.loadUnaligned(fromByteOffset: 192, as: V.self)
+                a0 += a * x0
+                a1 += a * x1
+                a2 += a * x2
+                a3 += a * x3
+                a0 += b * y0
+                a1 += b * y1
+                a2 += b * y2
+                a3 += b * y3
+                e += 2
+            }
             while e < end {
                 let a = V(repeating: values![e])
                 let source = raw + Int(indices![e]) * 256
