@@ -1,0 +1,31 @@
+import ArgumentParser
+import EncoreApp
+import Foundation
+
+/// `encore eval`: evaluate a saved model artifact with the full-ranking protocol.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a saved model on a data set (full ranking, training items masked).",
+        discussion: "The last line of output is one JSON object with the metrics."
+    )
+
+    @Option(help: "Model artifact written by `encore train --save`.") var model: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Data format: lightgcn, tsv or recbole (default: detected).") var format: String?
+    @Option(help: "K of recall@K, ndcg@K, precision@K.") var topk = 20
+    @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if let format, !GraphTrainingOptions.formatNames.contains(format) {
+            throw ValidationError("--format must be one of \(GraphTrainingOptions.formatNames.joined(separator: ", "))")
+        }
+        guard topk > 0, threads > 0 else { throw ValidationError("--topk and --threads must be positive") }
+    }
+
+    func run() async throws {
+        try GraphTraining.evaluate(
+            modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads,
+            emit: GraphTraining.writeLine)
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreEvaluationTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

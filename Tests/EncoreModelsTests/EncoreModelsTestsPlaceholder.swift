@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreModelsTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

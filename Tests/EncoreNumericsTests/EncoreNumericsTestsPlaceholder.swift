@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EncoreNumericsTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
