@@ -115,6 +115,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "EncoreAppTests",
+            dependencies: [
+                "EncoreApp", "EncoreModels", "EncoreEvaluation", "EncoreNumerics", "EncoreStore", "EncoreCore",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EncorePipelineTests",
             dependencies: [
                 "EncorePipeline", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation", "EncoreCore",

@@ -1,5 +1,6 @@
 import EncoreEvaluation
 import EncoreModels
+import EncoreStore
 import EncoreNumerics
 import Foundation
 
@@ -18,7 +19,7 @@ public enum GraphTraining {
             throw ModelError(.invalidInput, "unknown model '\(options.model)' (available: \(LightGCN.modelName))")
         }
         BLAS.setThreadCount(1)
-        let data = try loadData(directory: options.dataDirectory, format: try parseFormat(options.format))
+        let data = try loadData(directory: options.dataDirectory, formatName: options.format)
         let configuration = options.configuration
         emit("data \(options.dataDirectory): \(data.summary)")
         warnAboutColdTestUsers(data, emit: emit)
@@ -87,6 +88,12 @@ public enum GraphTraining {
             try model.artifact(metrics: metrics).write(to: path)
             emit("saved \(path)")
         }
+        if let path = options.registryPath {
+            var metrics = report.dictionary
+            metrics["train_seconds"] = trainSeconds
+            let name = try ArtifactRegistry(store: EncoreStore(path: path)).save(model.artifact(metrics: metrics))
+            emit("registered \(name) in \(path)")
+        }
         let json = summaryJSON([
             ("model", .string(options.model)), ("epochs", .integer(epochsRun)),
             ("recall@\(options.topK)", .number(report.recall)), ("ndcg@\(options.topK)", .number(report.ndcg)),
@@ -118,7 +125,7 @@ public enum GraphTraining {
                 .incompatibleArtifact, "cannot evaluate model '\(header.modelName)' (available: \(LightGCN.modelName))")
         }
         let model = try LightGCN(artifact: artifact)
-        let data = try loadData(directory: dataDirectory, format: try parseFormat(format))
+        let data = try loadData(directory: dataDirectory, formatName: format)
         guard data.userCount <= model.userCount, data.itemCount <= model.itemCount else {
             throw ModelError(
                 .invalidInput,
@@ -171,6 +178,15 @@ public enum GraphTraining {
     /// Writes one line to standard output immediately (progress lines must not wait in a buffer).
     public static func writeLine(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Loads a data set by format name; `store` (or a path ending in `.sqlite`) reads Encore's
+    /// SQLite store.
+    static func loadData(directory: String, formatName: String?) throws -> InteractionDataset {
+        if formatName == "store" || (formatName == nil && directory.hasSuffix(".sqlite")) {
+            return try StoreInteractions.load(path: directory)
+        }
+        return try loadData(directory: directory, format: try parseFormat(formatName))
     }
 
     static func loadData(directory: String, format: DatasetLoader.Format?) throws -> InteractionDataset {

@@ -38,13 +38,16 @@ public struct GraphTrainingOptions: Sendable {
     /// Stop when test recall@K reaches this value at an evaluation (time-to-quality runs), if set.
     public var targetRecall: Double?
 
+    /// Also register the trained model in the model registry of the SQLite store at this path.
+    public var registryPath: String?
+
     /// Creates options for a data directory with defaults elsewhere.
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
     }
 
     /// The data format names accepted by `format`.
-    public static let formatNames = DatasetLoader.Format.allCases.map(\.rawValue)
+    public static let formatNames = DatasetLoader.Format.allCases.map(\.rawValue) + ["store"]
 
     /// The LightGCN hyperparameters these options describe.
     var configuration: LightGCNConfiguration {

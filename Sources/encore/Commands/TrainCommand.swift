@@ -11,7 +11,7 @@ struct TrainCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Model to train.") var model = "lightgcn"
-    @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, or a RecBole .inter file).") var data: String
+    @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
     @Option(help: "Training epochs.") var epochs = 100
     @Option(help: "Triplets per mini-batch.") var batchSize = 2048
@@ -24,6 +24,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Seed of initialisation and sampling.") var seed: UInt64 = 2020
     @Option(help: "Write the model artifact to this file.") var save: String?
+    @Option(help: "Register the model in the model registry of this SQLite store (the pipelines load it from there).")
+    var registry: String?
     @Option(help: "Warm-start from a saved model artifact.") var warmStart: String?
     @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall:
         Double?
@@ -54,6 +56,7 @@ struct TrainCommand: AsyncParsableCommand {
         options.evaluateEvery = evalEvery
         options.topK = topk
         options.savePath = save
+        options.registryPath = registry
         options.warmStartPath = warmStart
         options.targetRecall = targetRecall
         try GraphTraining.train(options, emit: GraphTraining.writeLine)
