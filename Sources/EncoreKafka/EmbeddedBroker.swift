@@ -45,6 +45,7 @@ public final class EmbeddedBroker: Sendable {
 
     private let handles: Mutex<Handles>
     private let context: ClientContext
+    private let socketTuner: MockSocketTuner
     private let logger: Logger
     /// The brokers' bootstrap address list, e.g. `127.0.0.1:40123`.
     public let bootstrapServers: String
@@ -70,6 +71,8 @@ public final class EmbeddedBroker: Sendable {
         self.context = context
         self.logger = logger
         self.brokerCount = brokerCount
+        let ports = bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } }
+        self.socketTuner = MockSocketTuner(ports: Set(ports))
         logger.info("embedded Kafka broker started", metadata: ["bootstrap_servers": "\(bootstrapServers)"])
     }
 
@@ -126,6 +129,7 @@ public final class EmbeddedBroker: Sendable {
 
     /// Stops the cluster and destroys its host handle; idempotent.
     public func shutdown() {
+        socketTuner.stop()
         handles.withLock { handles in
             guard let host = handles.host else { return }
             if let cluster = handles.cluster { rd_kafka_mock_cluster_destroy(cluster) }

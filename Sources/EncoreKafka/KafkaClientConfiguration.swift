@@ -19,6 +19,7 @@ public struct KafkaClientConfiguration: Sendable {
 
     /// The librdkafka properties these settings stand for.
     var properties: [(String, String)] {
-        [("bootstrap.servers", bootstrapServers), ("client.id", clientID)] + extra.sorted { $0.key < $1.key }
+        [("bootstrap.servers", bootstrapServers), ("client.id", clientID), ("socket.nagle.disable", "true")]
+            + extra.sorted { $0.key < $1.key }
     }
 }

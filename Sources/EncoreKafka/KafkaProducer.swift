@@ -2,6 +2,10 @@ import CRdKafka
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An idempotent Kafka producer.
 ///
 /// Messages are copied into librdkafka (`RD_KAFKA_MSG_F_COPY`) and sent in the background; a
@@ -20,6 +24,8 @@ public final class KafkaProducer: Sendable {
     /// `true` once closed; `send` holds this lock while calling into the handle so `close` cannot
     /// destroy it underneath.
     private let closed = Mutex(false)
+    /// Held by whoever serves delivery reports: the report thread, or a flush.
+    private let reportLock: ReportLock
 
     /// Creates a producer and starts its delivery-report thread.
     ///
@@ -38,8 +44,18 @@ public final class KafkaProducer: Sendable {
         self.handle = handle
         self.context = context
         self.logger = logger
+        let reportLock = ReportLock()
+        self.reportLock = reportLock
         self.poller = PollThread(name: "encore-kafka-dr") {
-            _ = rd_kafka_poll(handle.pointer, 50)
+            // Serve delivery reports between flushes. A flush holds the lock and serves them itself:
+            // were this thread to take reports from under it, rd_kafka_flush would sleep out its
+            // internal 10 ms poll interval before noticing that nothing is in flight any more.
+            // The short timeout bounds how long a flush waits for this thread to step aside.
+            if reportLock.flushes.load(ordering: .acquiring) > 0 {
+                usleep(100)  // let the flush take the lock (the mutex is not fair)
+            } else {
+                reportLock.serving.withLock { _ in _ = rd_kafka_poll(handle.pointer, 1) }
+            }
         }
     }
 
@@ -133,8 +149,12 @@ public final class KafkaProducer: Sendable {
     ///   count is reset. ``KafkaError/Code/timeout`` if reports are still missing after `timeout`.
     public func flush(timeout: Duration) throws(KafkaError) {
         let location = "KafkaProducer.flush"
+        reportLock.flushes.add(1, ordering: .acquiringAndReleasing)
+        defer { reportLock.flushes.subtract(1, ordering: .acquiringAndReleasing) }
         let result: rd_kafka_resp_err_t? = closed.withLock { isClosed in
-            isClosed ? nil : rd_kafka_flush(handle.pointer, Int32(timeout.rdKafkaMilliseconds))
+            isClosed
+                ? nil
+                : reportLock.serving.withLock { _ in rd_kafka_flush(handle.pointer, Int32(timeout.rdKafkaMilliseconds)) }
         }
         guard let result else { throw KafkaError(code: .closed, reason: "producer is closed", location: location) }
         if let fatal = fatalError(location: location) { throw fatal }
@@ -280,3 +300,10 @@ private let producerDeliveryCallback:
         }
         context.delivered(error: raw, topic: topic, partition: message.pointee.partition)
     }
+
+/// Serialises serving delivery reports between the report thread and flushes.
+private final class ReportLock: Sendable {
+    let serving = Mutex(())
+    /// Flushes waiting for or holding `serving`.
+    let flushes = Atomic<Int>(0)
+}
