@@ -162,6 +162,33 @@ import Testing
     }
 }
 
+@Suite struct NumberFormattingTests {
+    @Test(arguments: [
+        (0.5, "0.5"), (2.0, "2"), (-3.25, "-3.25"), (0.1234567, "0.123457"), (1234.000001, "1234.000001"),
+        (0.001, "0.001"), (1e-5, "1e-05"), (-0.0, "0"), (Double.nan, "null"), (Double.infinity, "null"),
+    ])
+    func numbersAreCompactAndRoundTrip(value: Double, expected: String) throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.number("x", value)
+        writer.endObject()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"x":"# + expected + "}")
+    }
+
+    @Test func floatScoresSurviveTheRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let score = Float.random(in: -50...50, using: &generator)
+            let recommendation = Recommendation(
+                userID: UserID("u"), timestampMs: 1, model: "m", items: [ScoredTrack(trackID: TrackID("t"), score: score)],
+                reason: "r"
+            )
+            let decoded = try OutputDecoder.recommendation(EventEncoder.encode(recommendation))
+            #expect(abs(decoded.items[0].score - score) <= 5e-7 + abs(score) * 1e-6)
+        }
+    }
+}
+
 @Suite struct StableHashTests {
     /// Golden values: FNV-1a 64 of the published test vectors, and of Encore's joined fields.
     @Test func matchesPublishedFNV1aVectors() {

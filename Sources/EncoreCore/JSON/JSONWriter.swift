@@ -90,7 +90,7 @@ public struct JSONWriter: Sendable {
     /// An array element that is a number.
     public mutating func element(_ value: Float) {
         separate()
-        appendNumber(Double(value), shortest: value.isFinite ? value.description : nil)
+        appendNumber(Double(value), single: value)
         needsComma = true
     }
 
@@ -140,7 +140,8 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private mutating func appendNumber(_ value: Double, shortest: String? = nil) {
+    /// - Parameter single: the original `Float`, whose shortest form is used outside the fixed range.
+    private mutating func appendNumber(_ value: Double, single: Float? = nil) {
         guard value.isFinite else {
             bytes.append(contentsOf: Self.nullBytes)
             return
@@ -149,11 +150,42 @@ public struct JSONWriter: Sendable {
             appendInteger(Int64(value))
             return
         }
-        bytes.append(contentsOf: (shortest ?? value.description).utf8)
+        let magnitude = abs(value)
+        if magnitude >= 1e-3 && magnitude < 1e12 {
+            // Six decimals, trailing zeros trimmed: at least four significant digits in this range,
+            // as precise as a Float32 score needs, and no floating-point-to-string conversion
+            // (which dominated writing a recommendation).
+            let scaled = Int64((magnitude * 1e6).rounded())
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            appendInteger(scaled / 1_000_000)
+            var fraction = scaled % 1_000_000
+            if fraction != 0 {
+                bytes.append(UInt8(ascii: "."))
+                var digits = 6
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    digits -= 1
+                }
+                var divisor: Int64 = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    bytes.append(UInt8(fraction / divisor % 10) + 0x30)
+                    divisor /= 10
+                }
+            }
+            return
+        }
+        bytes.append(contentsOf: (single.map(\.description) ?? value.description).utf8)
     }
 
     private mutating func appendString(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape (ids, names), one bulk copy.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
