@@ -65,7 +65,7 @@ public final class IdentifierMap: Sendable {
     }
 
     /// The ids at several indices under one lock (`nil` for an index out of range).
-    public func ids(at indices: some Sequence<Int32>) -> [String?] {
+    public func ids(at indices: [Int32]) -> [String?] {
         state.withLock { current in
             indices.map { $0 >= 0 && Int($0) < current.idByIndex.count ? current.idByIndex[Int($0)] : nil }
         }

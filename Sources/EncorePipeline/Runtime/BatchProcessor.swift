@@ -239,7 +239,7 @@ final class BatchProcessor {
     ) throws {
         let recommendation = Recommendation(
             userID: user, timestampMs: timestampMs, model: PopularityBaseline.modelName,
-            items: zip(tracks.ids(at: items.lazy.map(\.0)), items).map { ScoredTrack(trackID: TrackID($0 ?? ""), score: $1.1) },
+            items: zip(tracks.ids(at: items.map(\.0)), items).map { ScoredTrack(trackID: TrackID($0 ?? ""), score: $1.1) },
             reason: "popular recently, excluding your last plays"
         )
         writer.reset()
