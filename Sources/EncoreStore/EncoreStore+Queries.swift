@@ -167,3 +167,27 @@ extension EncoreStore {
         }
     }
 }
+
+extension EncoreStore {
+    /// The stored decision with this id, if the request was decided before.
+    ///
+    /// - Parameter userID: the external id of the decision's user (the table keeps the index).
+    public func decision(id: String, userID: UserID) throws(StoreError) -> NotificationDecision? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT request_id, notification_id, action, send_at_ms, p_open, model, reason
+                    FROM notification_decisions WHERE decision_id = ?
+                    """,
+                arguments: [id]
+            ).map {
+                NotificationDecision(
+                    decisionID: id, requestID: RequestID($0[0]), userID: userID, notificationID: NotificationID($0[1]),
+                    action: DecisionAction(rawValue: $0[2]) ?? .suppress, sendAtMs: $0[3], pOpen: $0[4], model: $0[5],
+                    reason: $0[6]
+                )
+            }
+        }
+    }
+}

@@ -99,4 +99,27 @@ struct PipelineRoundTripTests {
         #expect(try store.nextOffsets(group: definition.consumerGroup)
             == [OffsetRow(topic: harness.topic(.listens), partition: 0, nextOffset: Int64(stream.count))])
     }
+
+    @Test func aRepeatedRequestGetsItsFirstDecisionAgain() async throws {
+        let harness = try PipelineHarness(partitions: 1)
+        var requests = TestStreams.requests(12, users: 1)
+        // The producer retried two requests later on: same ids, later times.
+        for index in [2, 5] {
+            let original = try EventDecoder.notificationRequest(requests[index].value)
+            var retry = original
+            retry.timestampMs += 7_200_000
+            requests.append((requests[index].key, EventEncoder.encode(retry)))
+        }
+        try harness.produce(.notificationRequests, requests)
+        let definition = TestDefinitions.notifications(maxRecords: 5)
+        let result = try await harness.run(definition) { $0.appliedRecords == 14 }
+        #expect(result.error == nil)
+        #expect(try harness.store().counts().decisions == 12)
+        let messages = try harness.readAll(.notificationDecisions, expecting: 14)
+        #expect(messages.count == 14)
+        var byID: [String: Set<[UInt8]>] = [:]
+        for message in messages { byID[message.headers[header: "encore-id"] ?? "", default: []].insert(message.value) }
+        #expect(byID.count == 12)
+        #expect(byID.values.allSatisfy { $0.count == 1 }, "a repeated request is answered with identical bytes")
+    }
 }

@@ -27,6 +27,8 @@ final class BatchProcessor {
     private var userIDs: [String] = []
     private var trackIDs: [String] = []
     private var nextOffsets: [TopicPartition: Int64] = [:]
+    /// Decisions made in the current batch (not yet in the store), by decision id.
+    private var decidedInBatch: [String: NotificationDecision] = [:]
     private var writer = JSONWriter(reservingCapacity: 1024)
     private let outputTopics: OutputTopics
 
@@ -36,6 +38,8 @@ final class BatchProcessor {
         var recommendations = 0
         var decisions = 0
         var lastEventMs: Int64?
+        /// Requests whose id was decided before; answered with the earlier decision.
+        var repeatedRequests = 0
     }
 
     private struct OutputTopics {
@@ -96,6 +100,7 @@ final class BatchProcessor {
         userIDs.removeAll(keepingCapacity: true)
         trackIDs.removeAll(keepingCapacity: true)
         nextOffsets.removeAll(keepingCapacity: true)
+        decidedInBatch.removeAll(keepingCapacity: true)
 
         // Pass 1: decode and validate; dead-letter what is bad.
         let topicOfIndex: [EncoreTopic?] = batch.topics.map { EncoreTopic(name: $0, prefix: topicPrefix) }
@@ -140,9 +145,18 @@ final class BatchProcessor {
             case .request(let request, _, let userSlot):
                 let user = userIndices[userSlot]
                 if let rules {
-                    let decision = rules.decide(request, user: user)
-                    write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: request.timestampMs, decision: decision))
-                    try produceDecision(decision, timestampMs: request.timestampMs, producer: producer)
+                    // A request seen before (upstream producers retry too) gets its first decision
+                    // again, unchanged, and schedules nothing new.
+                    let id = RuleBaseline.decisionID(for: request.requestID)
+                    if let earlier = try decidedInBatch[id] ?? store.decision(id: id, userID: request.userID) {
+                        try produceDecision(earlier, timestampMs: request.timestampMs, producer: producer)
+                        summary.repeatedRequests += 1
+                    } else {
+                        let decision = rules.decide(request, user: user)
+                        decidedInBatch[id] = decision
+                        write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: request.timestampMs, decision: decision))
+                        try produceDecision(decision, timestampMs: request.timestampMs, producer: producer)
+                    }
                 }
                 noteEventTime(request.timestampMs)
             case .track(let metadata, let trackSlot):
