@@ -6,7 +6,7 @@ import Testing
 @testable import EncoreModels
 
 /// A short real-data run (spec §11.8, reduced): LightGCN on the shared Last.fm split beats the
-/// popularity baseline computed in the same run. The long parity runs are in BENCHMARKS-graph.md.
+/// popularity baseline computed in the same run. The long parity runs are in BENCHMARKS.md.
 @Suite struct LightGCNLastfmTests {
     @Test func beatsPopularityAfterAFewEpochs() throws {
         let directory = "../shared/data/lastfm"
