@@ -59,13 +59,13 @@ public struct DecodeBenchmark: Sendable {
                 let event = try EventDecoder.listen(message)
                 checksum &+= Int(event.timestampMs & 1)
             }
-            bestEncore = min(bestEncore, Self.seconds(started.duration(to: .now)))
+            bestEncore = min(bestEncore, started.duration(to: .now).inSeconds)
             started = .now
             for message in messages {
                 let event = try decoder.decode(FoundationListen.self, from: Data(message))
                 checksum &+= Int(event.ts_ms & 1)
             }
-            bestFoundation = min(bestFoundation, Self.seconds(started.duration(to: .now)))
+            bestFoundation = min(bestFoundation, started.duration(to: .now).inSeconds)
             progress("round \(round)/\(rounds): EventDecoder \(Int(Double(count) / bestEncore)) events/s, "
                 + "JSONDecoder \(Int(Double(count) / bestFoundation)) events/s")
         }
@@ -74,9 +74,5 @@ public struct DecodeBenchmark: Sendable {
             events: count, bytesPerEvent: Double(bytes) / Double(count), encoreRate: Double(count) / bestEncore,
             foundationRate: Double(count) / bestFoundation
         )
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -58,7 +58,7 @@ public struct IngestBenchmark: Sendable {
                 try producer.send(topic: topic, key: message.key, value: message.value, timestampMs: message.time)
             }
             try producer.flush(timeout: .seconds(300))
-            return Double(messages.count) / DecodeBenchmark.seconds(started.duration(to: .now))
+            return Double(messages.count) / started.duration(to: .now).inSeconds
         }
         messages = []
         progress("produced at \(Int(produceRate)) messages/s")
@@ -77,7 +77,7 @@ public struct IngestBenchmark: Sendable {
                 if !batch.isEmpty, started == nil { started = .now }  // exclude the group join
                 consumed += batch.count
             }
-            return Double(consumed) / DecodeBenchmark.seconds(started!.duration(to: .now))
+            return Double(consumed) / started!.duration(to: .now).inSeconds
         }
         progress("raw consume: \(Int(rawRate)) messages/s")
 
@@ -101,11 +101,11 @@ public struct IngestBenchmark: Sendable {
             if done >= count { break }
             if ContinuousClock.now - lastReport > .seconds(2), let started {
                 lastReport = .now
-                progress("  pipeline: \(done)/\(count) (\(Int(Double(done) / DecodeBenchmark.seconds(started.duration(to: .now)))) listens/s)")
+                progress("  pipeline: \(done)/\(count) (\(Int(Double(done) / started.duration(to: .now).inSeconds)) listens/s)")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        let pipelineRate = Double(count) / DecodeBenchmark.seconds(started!.duration(to: .now))
+        let pipelineRate = Double(count) / started!.duration(to: .now).inSeconds
         runner.requestStop()
         try await task.value
         progress("pipeline: \(Int(pipelineRate)) listens/s")

@@ -77,7 +77,7 @@ public struct DemoRunner: Sendable {
             }
         }
         producer.close(timeout: .seconds(30))
-        let produceSeconds = Self.seconds(produceStarted.duration(to: .now))
+        let produceSeconds = produceStarted.duration(to: .now).inSeconds
         output("produced \(counts.total) records in \(String(format: "%.1f", produceSeconds)) s "
             + "(\(counts.byTopic[.listens] ?? 0) listens, \(counts.byTopic[.notificationEvents] ?? 0) notification events, "
             + "\(counts.byTopic[.notificationRequests] ?? 0) requests, \(counts.byTopic[.tracks] ?? 0) tracks; "
@@ -100,12 +100,12 @@ public struct DemoRunner: Sendable {
             if ContinuousClock.now - lastPrint > .seconds(2) {
                 lastPrint = .now
                 let consumed = statuses.reduce(0) { $0 + $1.appliedRecords + $1.deadLetters }
-                let elapsed = Self.seconds(consumeStarted.duration(to: .now))
+                let elapsed = consumeStarted.duration(to: .now).inSeconds
                 output("  consumed \(consumed)/\(counts.total) (\(Int(Double(consumed) / max(elapsed, 0.001))) records/s)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let consumeSeconds = Self.seconds(consumeStarted.duration(to: .now))
+        let consumeSeconds = consumeStarted.duration(to: .now).inSeconds
         for runner in runners { runner.requestStop() }
         for task in runTasks { try await task.value }
         let statuses = runners.map(\.status)
@@ -134,14 +134,10 @@ public struct DemoRunner: Sendable {
             produced: counts, statuses: statuses, storeCounts: try store.counts(),
             deadLetterReasons: try Dictionary(grouping: store.deadLetters(limit: 100_000), by: \.reason).mapValues(\.count),
             produceSeconds: produceSeconds, consumeSeconds: consumeSeconds,
-            totalSeconds: Self.seconds(started.duration(to: .now)),
+            totalSeconds: started.duration(to: .now).inSeconds,
             sampleRecommendations: Array(outputs.recommendations.suffix(3)), sampleDecisions: Array(outputs.decisions.suffix(4)),
             recommendationQuality: recommendationQuality, decisionQuality: decisionQuality, dailyCap: cap
         )
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

@@ -242,32 +242,9 @@ struct JSONScanner: ~Copyable {
 
     /// Reads an array of strings.
     mutating func readStringArray(field: StaticString) throws(EventRejection) -> [String] {
-        guard index < end else { throw Self.invalid("missing value") }
-        guard base[index] == UInt8(ascii: "[") else {
-            try skipValue(depth: 0)
-            throw EventRejection(.wrongType(field.description), detail: "\(field) must be an array of strings")
-        }
-        index += 1
         var result: [String] = []
-        skipWhitespace()
-        if index < end, base[index] == UInt8(ascii: "]") {
-            index += 1
-            return result
-        }
-        while true {
-            skipWhitespace()
-            result.append(try readString(field: field))
-            skipWhitespace()
-            guard index < end else { throw Self.invalid("unterminated array") }
-            if base[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if base[index] == UInt8(ascii: "]") {
-                index += 1
-                return result
-            } else {
-                throw Self.invalid("expected ',' or ']'")
-            }
-        }
+        try readArray(field: field) { element throws(EventRejection) in result.append(try element.readString(field: field)) }
+        return result
     }
 
     /// Whether the next value is an object (not consumed).

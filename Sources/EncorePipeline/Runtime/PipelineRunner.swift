@@ -122,7 +122,7 @@ public final class PipelineRunner: Service, Sendable {
             while !stopRequested.load(ordering: .relaxed) {
                 let pollStarted = ContinuousClock.now
                 let batch = try consumer.poll(maxRecords: definition.batch.maxRecords, maxWait: definition.batch.maxWait)
-                let pollSeconds = Self.seconds(since: pollStarted)
+                let pollSeconds = pollStarted.duration(to: .now).inSeconds
                 statusBox.withLock { $0.timing.poll += pollSeconds }
                 if batch.isEmpty {
                     if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
@@ -161,15 +161,15 @@ public final class PipelineRunner: Service, Sendable {
                 var mark = ContinuousClock.now
                 var timing = PipelineStatus.Timing()
                 try processor.process(batch, producer: producer)
-                timing.process = Self.seconds(since: mark)
+                timing.process = mark.duration(to: .now).inSeconds
                 try crashIfInjected(.afterProduce, batch: number)
                 mark = .now
                 try producer.flush(timeout: .seconds(30))
-                timing.flush = Self.seconds(since: mark)
+                timing.flush = mark.duration(to: .now).inSeconds
                 try crashIfInjected(.afterFlush, batch: number)
                 mark = .now
                 try environment.store.commit(processor.write)
-                timing.commit = Self.seconds(since: mark)
+                timing.commit = mark.duration(to: .now).inSeconds
                 processor.committed()
                 record(processor.summary, timing: timing, started: started)
                 try crashIfInjected(.afterCommit, batch: number)
@@ -250,11 +250,6 @@ public final class PipelineRunner: Service, Sendable {
         } catch {
             logger.debug("lag refresh failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = start.duration(to: .now).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
 
     private func crashIfInjected(_ point: FaultInjection.Point, batch: Int) throws {
