@@ -124,6 +124,7 @@ let package = Package(
         .testTarget(
             name: "EncorePipelineTests",
             dependencies: [
+                "encore",  // the process-level crash test runs the real executable
                 "EncorePipeline", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation", "EncoreCore",
                 .product(name: "Logging", package: "swift-log"),
             ],

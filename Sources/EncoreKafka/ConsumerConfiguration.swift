@@ -37,7 +37,7 @@ public struct ConsumerConfiguration: Sendable {
 
     /// The librdkafka properties, in application order (later wins).
     var properties: [(String, String)] {
-        var result = client.properties
+        var result = client.typedProperties
         result += [
             ("group.id", groupID),
             ("enable.auto.commit", "false"),
@@ -48,6 +48,7 @@ public struct ConsumerConfiguration: Sendable {
             ("max.poll.interval.ms", String(maxPollInterval.rdKafkaMilliseconds)),
         ]
         if let groupInstanceID { result.append(("group.instance.id", groupInstanceID)) }
+        result += client.extraProperties
         result += extra.sorted { $0.key < $1.key }
         return result
     }

@@ -18,8 +18,13 @@ public struct KafkaClientConfiguration: Sendable {
     }
 
     /// The librdkafka properties these settings stand for.
-    var properties: [(String, String)] {
+    var properties: [(String, String)] { typedProperties + extraProperties }
+
+    /// The typed fields; consumer and producer settings put their own typed fields after these
+    /// and ``extraProperties`` last, so that pass-through properties always win.
+    var typedProperties: [(String, String)] {
         [("bootstrap.servers", bootstrapServers), ("client.id", clientID), ("socket.nagle.disable", "true")]
-            + extra.sorted { $0.key < $1.key }
     }
+
+    var extraProperties: [(String, String)] { extra.sorted { $0.key < $1.key } }
 }

@@ -26,13 +26,14 @@ public struct ProducerConfiguration: Sendable {
 
     /// The librdkafka properties, in application order (later wins).
     var properties: [(String, String)] {
-        var result = client.properties
+        var result = client.typedProperties
         result += [
             ("enable.idempotence", idempotent ? "true" : "false"),
             ("acks", "all"),
             ("linger.ms", String(linger.rdKafkaMilliseconds)),
             ("partitioner", "murmur2_random"),
         ]
+        result += client.extraProperties
         result += extra.sorted { $0.key < $1.key }
         return result
     }
