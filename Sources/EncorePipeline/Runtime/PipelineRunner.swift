@@ -121,7 +121,7 @@ public final class PipelineRunner: Service, Sendable {
             var lastLagCheck = ContinuousClock.now - .seconds(10)
             while !stopRequested.load(ordering: .relaxed) {
                 let pollStarted = ContinuousClock.now
-                let batch = try consumer.poll(maxRecords: definition.batch.maxRecords, maxWait: definition.batch.maxWait)
+                guard let batch = try pollOnce(consumer) else { continue }
                 let pollSeconds = pollStarted.duration(to: .now).inSeconds
                 statusBox.withLock { $0.timing.poll += pollSeconds }
                 if batch.isEmpty {
@@ -147,6 +147,21 @@ public final class PipelineRunner: Service, Sendable {
             statusBox.withLock { $0.state = .failed; $0.lastError = "\(error)" }
             logger.error("pipeline failed", metadata: ["error": "\(error)"])
             throw error
+        }
+    }
+
+    /// One poll; a non-fatal error (e.g. the store could not be read for start offsets, which the
+    /// consumer asks for again on the next poll) is logged and answered with `nil`: nothing was
+    /// taken, so the caller just polls again.
+    private func pollOnce(_ consumer: KafkaConsumer) throws(KafkaError) -> ConsumedBatch? {
+        do {
+            return try consumer.poll(maxRecords: definition.batch.maxRecords, maxWait: definition.batch.maxWait)
+        } catch {
+            if error.isFatal { throw error }
+            statusBox.withLock { $0.lastError = "\(error)" }
+            logger.warning("poll failed; retrying", metadata: ["error": "\(error)"])
+            Thread.sleep(forTimeInterval: 0.2)
+            return nil
         }
     }
 
