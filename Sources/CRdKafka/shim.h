@@ -13,9 +13,10 @@
 static inline rd_kafka_error_t *encore_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
                                                int has_key, const void *key, size_t key_size,
                                                const void *value, size_t value_size,
-                                               int64_t timestamp, rd_kafka_headers_t *headers) {
+                                               int64_t timestamp, rd_kafka_headers_t *headers,
+                                               void *opaque) {
         static const char empty = 0;
-        rd_kafka_vu_t vus[7];
+        rd_kafka_vu_t vus[8];
         size_t n = 0;
         vus[n].vtype = RD_KAFKA_VTYPE_TOPIC;
         vus[n++].u.cstr = topic;
@@ -39,6 +40,8 @@ static inline rd_kafka_error_t *encore_produce(rd_kafka_t *rk, const char *topic
                 vus[n].vtype = RD_KAFKA_VTYPE_HEADERS;
                 vus[n++].u.headers = headers;
         }
+        vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+        vus[n++].u.ptr = opaque;
         return rd_kafka_produceva(rk, vus, n);
 }
 

@@ -90,13 +90,20 @@ public final class KafkaProducer: Sendable {
             let outcome: SendOutcome = closed.withLock { isClosed in
                 if isClosed { return .closed }
                 let headerList = makeHeaders(headers)
+                // The message's opaque carries its delivery group, for waitForDeliveries(ofGroup:).
+                let group = context.currentGroup
+                // Counted before the call: the report may arrive on the report thread before
+                // encore_produce even returns.
+                context.willEnqueue(group: group)
                 let error = encore_produce(
                     handle.pointer, topic, partition ?? RD_KAFKA_PARTITION_UA, key == nil ? 0 : 1, key?.baseAddress,
-                    key?.count ?? 0, value.baseAddress, value.count, timestampMs ?? 0, headerList)
+                    key?.count ?? 0, value.baseAddress, value.count, timestampMs ?? 0, headerList,
+                    UnsafeMutableRawPointer(bitPattern: UInt(group)))
                 guard let error else {
                     context.enqueued()
                     return .sent
                 }
+                context.didNotEnqueue(group: group)
                 defer { rd_kafka_error_destroy(error) }
                 if let headerList { rd_kafka_headers_destroy(headerList) }
                 return .failed(KafkaError.rdKafka(error: error, location: location))
@@ -175,6 +182,44 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Starts a new delivery group: every message sent from now on (until the next call) belongs
+    /// to it, and ``waitForDeliveries(ofGroup:timeout:)`` waits for exactly those messages.
+    ///
+    /// This lets a pipeline wait for one batch's outputs while it already produces the next
+    /// batch's, which ``flush(timeout:)`` (everything in flight) cannot. Groups are numbered from 1.
+    public func beginDeliveryGroup() -> UInt64 { context.beginGroup() }
+
+    /// Waits until every message of `group` has its delivery report (served by the producer's
+    /// report thread), then forgets the group.
+    ///
+    /// Messages wait at most `linger` before they are sent; use a short linger for producers
+    /// that wait on groups.
+    /// - Throws: ``KafkaError/Code/delivery`` if any message of the group failed delivery,
+    ///   ``KafkaError/Code/timeout`` if reports are still missing after `timeout`, or the fatal
+    ///   idempotence error.
+    public func waitForDeliveries(ofGroup group: UInt64, timeout: Duration) throws(KafkaError) {
+        let location = "KafkaProducer.waitForDeliveries"
+        let deadline = ContinuousClock.now + timeout
+        var outcome = context.groupOutcome(group)
+        while outcome.pending > 0 {
+            if ContinuousClock.now >= deadline {
+                throw KafkaError(
+                    code: .timeout, reason: "\(outcome.pending) message(s) of group \(group) still awaiting delivery",
+                    isRetriable: true, location: location)
+            }
+            if let fatal = fatalError(location: location) { throw fatal }
+            usleep(50)
+            outcome = context.groupOutcome(group)
+        }
+        context.forgetGroup(group)
+        if let failure = outcome.firstFailure {
+            throw KafkaError(
+                code: .delivery,
+                reason: "\(outcome.failed) message(s) of group \(group) failed delivery; first: \(failure.reason)",
+                rdKafkaCode: failure.rdKafkaCode, isRetriable: failure.isRetriable, isFatal: false, location: location)
+        }
+    }
+
     /// Delivered, failed and in-flight message counts since creation.
     public var statistics: ProducerStatistics { context.statistics }
 
@@ -243,11 +288,60 @@ final class ProducerContext: ClientContext, @unchecked Sendable {
         var firstFailureSinceFlush: KafkaError?
     }
 
+    /// What is known of one delivery group.
+    struct GroupOutcome {
+        var pending = 0
+        var failed = 0
+        var firstFailure: KafkaError?
+    }
+
     private let counters = Mutex(Counters())
+    private let groups = Mutex(Groups())
+
+    private struct Groups {
+        var current: UInt64 = 0
+        var outcomes: [UInt64: GroupOutcome] = [:]
+    }
+
+    var currentGroup: UInt64 { groups.withLock { $0.current } }
+
+    func beginGroup() -> UInt64 {
+        groups.withLock { groups in
+            groups.current += 1
+            groups.outcomes[groups.current] = GroupOutcome()
+            return groups.current
+        }
+    }
+
+    func groupOutcome(_ group: UInt64) -> GroupOutcome { groups.withLock { $0.outcomes[group] ?? GroupOutcome() } }
+
+    func forgetGroup(_ group: UInt64) { groups.withLock { _ = $0.outcomes.removeValue(forKey: group) } }
 
     func enqueued() { counters.withLock { $0.enqueued += 1 } }
 
-    func delivered(error raw: Int32, topic: String, partition: Int32) {
+    func willEnqueue(group: UInt64) {
+        if group != 0 { groups.withLock { $0.outcomes[group, default: GroupOutcome()].pending += 1 } }
+    }
+
+    func didNotEnqueue(group: UInt64) {
+        if group != 0 { groups.withLock { $0.outcomes[group]?.pending -= 1 } }
+    }
+
+    func delivered(error raw: Int32, topic: String, partition: Int32, group: UInt64) {
+        if group != 0 {
+            groups.withLock { groups in
+                guard var outcome = groups.outcomes[group] else { return }
+                outcome.pending -= 1
+                if raw != ErrorCodes.noError {
+                    outcome.failed += 1
+                    if outcome.firstFailure == nil {
+                        outcome.firstFailure = KafkaError.rdKafka(
+                            encore_err_from_code(raw), location: "KafkaProducer.deliveryReport")
+                    }
+                }
+                groups.outcomes[group] = outcome
+            }
+        }
         if raw == ErrorCodes.noError {
             counters.withLock { $0.delivered += 1 }
             return
@@ -298,7 +392,8 @@ private let producerDeliveryCallback:
         if raw != ErrorCodes.noError, let rkt = message.pointee.rkt {
             topic = String(cString: rd_kafka_topic_name(rkt))
         }
-        context.delivered(error: raw, topic: topic, partition: message.pointee.partition)
+        let group = UInt64(UInt(bitPattern: message.pointee._private))
+        context.delivered(error: raw, topic: topic, partition: message.pointee.partition, group: group)
     }
 
 /// Serialises serving delivery reports between the report thread and flushes.

@@ -40,6 +40,41 @@ struct KafkaProducerAndBrokerTests {
         #expect(throws: KafkaError.self) { try producer.send(topic: topic, key: nil, value: [1]) }
     }
 
+    @Test func deliveryGroupsAreWaitedForSeparately() throws {
+        let broker = try EmbeddedBroker(logger: Support.logger)
+        let topic = Support.unique("groups")
+        try broker.createTopics([TopicSpecification(name: topic, partitions: 4)])
+        let producer = try KafkaProducer(
+            configuration: ProducerConfiguration(
+                client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers), linger: .milliseconds(1)),
+            logger: Support.logger)
+        try producer.send(topic: topic, key: nil, value: Array("warm-up".utf8))
+        try producer.flush(timeout: .seconds(10))
+
+        let first = producer.beginDeliveryGroup()
+        for index in 0..<50 { try producer.send(topic: topic, key: Array("k\(index)".utf8), value: [UInt8(index)]) }
+        let second = producer.beginDeliveryGroup()
+        #expect(second == first + 1)
+        for index in 0..<50 { try producer.send(topic: topic, key: Array("k\(index)".utf8), value: [UInt8(index)]) }
+        try producer.waitForDeliveries(ofGroup: first, timeout: .seconds(10))
+        try producer.waitForDeliveries(ofGroup: second, timeout: .seconds(10))
+        #expect(producer.statistics.inFlight == 0)
+        #expect(producer.statistics.delivered == 101)
+
+        // A failure belongs to the group whose message failed, not to the next one.
+        let failing = producer.beginDeliveryGroup()
+        broker.injectErrors(10, count: 1, request: .produce)  // MSG_SIZE_TOO_LARGE: not retriable
+        try producer.send(topic: topic, key: nil, value: [1])
+        let failure = try #require(throws: KafkaError.self) {
+            try producer.waitForDeliveries(ofGroup: failing, timeout: .seconds(10))
+        }
+        #expect(failure.code == .delivery)
+        let healthy = producer.beginDeliveryGroup()
+        try producer.send(topic: topic, key: nil, value: [2])
+        try producer.waitForDeliveries(ofGroup: healthy, timeout: .seconds(10))
+        producer.close(timeout: .seconds(5))
+    }
+
     @Test func bootstrapAddressIsLoopbackAndAnswersAPlainKafkaClient() throws {
         let broker = try EmbeddedBroker(brokerCount: 2, logger: Support.logger)
         let first = try #require(broker.bootstrapServers.split(separator: ",").first)
