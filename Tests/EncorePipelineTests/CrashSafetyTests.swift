@@ -45,6 +45,21 @@ struct CrashSafetyTests {
         try expectExactlyOnce(harness: harness, definition: definition, expected: listens)
     }
 
+    @Test func failedDeliveriesRollBackAndRetryWithoutDoubleApplication() async throws {
+        let harness = try PipelineHarness()
+        let listens = TestStreams.listens(600)
+        try harness.produce(.listens, listens)
+        // The next produce requests (the pipeline's recommendations) fail for good on the broker.
+        harness.broker.injectErrors(10, count: 3, request: .produce)  // MSG_SIZE_TOO_LARGE: not retriable
+        let definition = TestDefinitions.music(maxRecords: 50)
+        let result = try await harness.run(definition) { status in
+            (try? harness.store().counts().listens) ?? 0 >= listens.count && status.lag == 0
+        }
+        #expect(result.error == nil)
+        #expect(result.status.failedBatchAttempts >= 1, "a delivery failure was seen and handled")
+        try expectExactlyOnce(harness: harness, definition: definition, expected: listens)
+    }
+
     @Test func decisionsAfterACrashKeepTheirIds() async throws {
         let harness = try PipelineHarness()
         let requests = TestStreams.requests(150)

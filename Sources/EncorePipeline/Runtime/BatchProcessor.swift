@@ -7,8 +7,9 @@ import Logging
 /// record, route bad ones to the dead-letter topic, resolve ids, run the stages, produce their
 /// outputs, and collect the state changes and offsets to commit.
 ///
-/// Stage state is mutated in place; ``committed()`` keeps it, ``discard()`` reloads it from
-/// the store so a failed batch leaves no trace. Not thread-safe: one pipeline thread owns it.
+/// Stage state is mutated in place, so the next batch builds on this one before it is committed;
+/// ``discard()`` reloads it from the store, so a failed batch (and any processed after it) leaves
+/// no trace. Not thread-safe: one pipeline thread owns it.
 final class BatchProcessor {
     let definition: PipelineDefinition
     let store: EncoreStore
@@ -32,7 +33,7 @@ final class BatchProcessor {
     private var writer = JSONWriter(reservingCapacity: 1024)
     private let outputTopics: OutputTopics
 
-    struct Summary: Equatable {
+    struct Summary: Equatable, Sendable {
         var applied = 0
         var deadLetters = 0
         var recommendations = 0
@@ -167,15 +168,12 @@ final class BatchProcessor {
 
         popularity?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         rules?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        // The touched states are in `write` now; the next batch starts a new set.
+        popularity?.users.clearTouched()
+        rules?.users.clearTouched()
         for (partition, next) in nextOffsets {
             write.offsets.append(OffsetRow(topic: partition.topic, partition: partition.partition, nextOffset: next))
         }
-    }
-
-    /// The batch is durably committed: keep the in-memory state.
-    func committed() {
-        popularity?.users.clearTouched()
-        rules?.users.clearTouched()
     }
 
     /// The batch failed: forget its effects by reloading state from the store.

@@ -7,20 +7,22 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Runs one pipeline definition: the consume → process → produce → flush → commit loop.
+/// Runs one pipeline definition: the consume → process → produce → deliver → commit loop.
 ///
 /// The loop runs on a dedicated thread (librdkafka's blocking calls never touch Swift's
 /// cooperative pool). Per batch (see streaming-semantics.md §3):
 /// 1. poll up to `max_records` records or `max_wait`;
-/// 2. decode, dead-letter the bad ones, apply the stages, produce their outputs;
-/// 3. wait for every delivery report (dead letters included);
-/// 4. one SQLite transaction: interactions, states, decisions, dead letters and offsets.
+/// 2. decode, dead-letter the bad ones, apply the stages, produce their outputs (one producer
+///    delivery group per batch);
+/// 3. on the ``BatchCommitter``'s thread, while this thread goes on with the next batch: wait for
+///    every delivery report of the batch (dead letters included), then one SQLite transaction
+///    with interactions, states, decisions, dead letters and offsets.
 ///
-/// A failed step drops the batch's in-memory effects (state is reloaded from SQLite) and
-/// retries it with back-off; after five failures the partitions are sought back to the stored
-/// offsets and polling resumes. On graceful shutdown (SIGINT/SIGTERM through the service group)
-/// intake stops after the in-flight batch is committed, the consumer leaves the group and the
-/// producer is flushed.
+/// Commits stay in batch order (at most one in flight). A failed step drops every uncommitted
+/// in-memory effect (state is reloaded from SQLite), seeks the abandoned batches' partitions
+/// back to the stored offsets and backs off. On graceful shutdown (SIGINT/SIGTERM through the
+/// service group) intake stops, the batch in flight is committed, the consumer leaves the group
+/// and the producer is flushed.
 public final class PipelineRunner: Service, Sendable {
     public let definition: PipelineDefinition
     private let environment: PipelineEnvironment
@@ -79,9 +81,11 @@ public final class PipelineRunner: Service, Sendable {
                 tracks: environment.tracks, topicPrefix: environment.topicPrefix, clock: environment.clock,
                 logger: logger
             )
+            // Batches wait for their own delivery group (not a flush), so messages must not linger long.
             let producer = try KafkaProducer(
-                configuration: ProducerConfiguration(client: environment.kafka), logger: logger
+                configuration: ProducerConfiguration(client: environment.kafka, linger: .milliseconds(1)), logger: logger
             )
+            let committer = makeCommitter(producer: producer)
             let store = environment.store
             let group = definition.consumerGroup
             let logger = logger
@@ -93,7 +97,9 @@ public final class PipelineRunner: Service, Sendable {
                 ),
                 logger: logger,
                 startOffsets: { partitions in
-                    // SQLite is the truth: resume every partition at its stored next offset.
+                    // SQLite is the truth: resume every partition at its stored next offset, once
+                    // the batch being committed (if any) is in.
+                    committer.waitUntilIdle()
                     let stored = try store.nextOffsets(group: group)
                     var offsets: [TopicPartition: Int64] = [:]
                     for row in stored {
@@ -118,6 +124,7 @@ public final class PipelineRunner: Service, Sendable {
             statusBox.withLock { $0.state = .running }
             logger.info("pipeline started", metadata: ["topics": "\(topics.joined(separator: ","))", "group": "\(group)"])
             var batchNumber = 0
+            var consecutiveFailures = 0
             var lastLagCheck = ContinuousClock.now - .seconds(10)
             while !stopRequested.load(ordering: .relaxed) {
                 let pollStarted = ContinuousClock.now
@@ -125,7 +132,11 @@ public final class PipelineRunner: Service, Sendable {
                 let pollSeconds = pollStarted.duration(to: .now).inSeconds
                 statusBox.withLock { $0.timing.poll += pollSeconds }
                 if batch.isEmpty {
-                    if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
+                    // Idle: make what is in flight durable before waiting for more.
+                    if let failed = try settle(committer.takeOutcome()) {
+                        consecutiveFailures += 1
+                        try recover(after: failed.error, abandoning: [failed.job.firstOffsets], processor: processor, consumer: consumer, failures: consecutiveFailures)
+                    } else if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
                         lastLagCheck = .now
                         refreshLag(consumer: consumer)
                     }
@@ -133,7 +144,38 @@ public final class PipelineRunner: Service, Sendable {
                 }
                 batchNumber += 1
                 statusBox.withLock { $0.lag = nil }  // unknown until the next idle check
-                try handle(batch, number: batchNumber, processor: processor, producer: producer, consumer: consumer)
+                let started = ContinuousClock.now
+                let firstOffsets = Self.firstOffsets(of: batch)
+                let deliveryGroup = producer.beginDeliveryGroup()
+                do {
+                    try processor.process(batch, producer: producer)
+                } catch {
+                    // Nothing of this batch is kept; whatever is in flight is settled first.
+                    var abandoned = [firstOffsets]
+                    if let failed = try settle(committer.takeOutcome()) { abandoned.append(failed.job.firstOffsets) }
+                    consecutiveFailures += 1
+                    try recover(after: error, abandoning: abandoned, processor: processor, consumer: consumer, failures: consecutiveFailures)
+                    continue
+                }
+                try crashIfInjected(.afterProduce, batch: batchNumber)
+                let job = BatchCommitter.Job(
+                    number: batchNumber, deliveryGroup: deliveryGroup, write: processor.write, summary: processor.summary,
+                    processSeconds: started.duration(to: .now).inSeconds, started: started, firstOffsets: firstOffsets
+                )
+                // Commits stay in order: the previous batch must be in before this one is handed over.
+                if let failed = try settle(committer.takeOutcome()) {
+                    consecutiveFailures += 1
+                    try recover(
+                        after: failed.error, abandoning: [failed.job.firstOffsets, firstOffsets], processor: processor,
+                        consumer: consumer, failures: consecutiveFailures
+                    )
+                    continue
+                }
+                consecutiveFailures = 0
+                committer.submit(job)
+            }
+            if let failed = try settle(committer.takeOutcome()) {
+                logger.warning("the last batch was not committed; it will be consumed again", metadata: ["error": "\(failed.error)"])
             }
             statusBox.withLock { $0.state = .stopping }
             consumer.close()
@@ -165,59 +207,90 @@ public final class PipelineRunner: Service, Sendable {
         }
     }
 
-    /// Processes, flushes and commits one batch, retrying failures.
-    private func handle(
-        _ batch: ConsumedBatch, number: Int, processor: BatchProcessor, producer: KafkaProducer, consumer: KafkaConsumer
-    ) throws {
-        let started = ContinuousClock.now
-        var attempt = 0
-        while true {
+    /// The committer: waits for a job's delivery group, then commits its write.
+    private func makeCommitter(producer: KafkaProducer) -> BatchCommitter {
+        let store = environment.store
+        return BatchCommitter(label: "encore-commit-\(definition.name)") { [self] job in
             do {
                 var mark = ContinuousClock.now
-                var timing = PipelineStatus.Timing()
-                try processor.process(batch, producer: producer)
-                timing.process = mark.duration(to: .now).inSeconds
-                try crashIfInjected(.afterProduce, batch: number)
+                try producer.waitForDeliveries(ofGroup: job.deliveryGroup, timeout: .seconds(30))
+                let flushSeconds = mark.duration(to: .now).inSeconds
+                try crashIfInjected(.afterFlush, batch: job.number)
                 mark = .now
-                try producer.flush(timeout: .seconds(30))
-                timing.flush = mark.duration(to: .now).inSeconds
-                try crashIfInjected(.afterFlush, batch: number)
-                mark = .now
-                try environment.store.commit(processor.write)
-                timing.commit = mark.duration(to: .now).inSeconds
-                processor.committed()
-                record(processor.summary, timing: timing, started: started)
-                try crashIfInjected(.afterCommit, batch: number)
-                return
+                try store.commit(job.write)
+                let commitSeconds = mark.duration(to: .now).inSeconds
+                try crashIfInjected(.afterCommit, batch: job.number)
+                return .committed(job, flushSeconds: flushSeconds, commitSeconds: commitSeconds)
             } catch let error as PipelineError where error.code == .injectedCrash {
-                throw error
+                return .crashed(error)
+            } catch let error as KafkaError {
+                return .failed(job, error)
+            } catch let error as StoreError {
+                return .failed(job, error)
             } catch {
-                attempt += 1
-                statusBox.withLock { $0.failedBatchAttempts += 1; $0.lastError = "\(error)" }
-                metrics.failedBatches.increment()
-                if let kafkaError = error as? KafkaError, kafkaError.isFatal {
-                    throw PipelineError(.kafka, "fatal Kafka error; the batch was not committed", underlying: kafkaError)
-                }
-                try processor.discard()
-                logger.warning("batch failed; state rolled back", metadata: [
-                    "attempt": "\(attempt)", "records": "\(batch.count)", "error": "\(error)",
-                ])
-                if attempt >= 5 || stopRequested.load(ordering: .relaxed) {
-                    try rewind(consumer: consumer, batch: batch)
-                    return
-                }
-                Thread.sleep(forTimeInterval: min(5, 0.1 * Double(1 << attempt)))
+                return .failed(job, PipelineError(.store, "\(error)"))
             }
         }
     }
 
-    /// Seeks the batch's partitions back to the offsets SQLite holds, so the records come again.
-    private func rewind(consumer: KafkaConsumer, batch: ConsumedBatch) throws {
+    /// Records a committed batch; returns a failed one; rethrows an injected crash.
+    private func settle(
+        _ outcome: BatchCommitter.Outcome?
+    ) throws -> (job: BatchCommitter.Job, error: any Error & Sendable)? {
+        switch outcome {
+        case nil: return nil
+        case .committed(let job, let flushSeconds, let commitSeconds)?:
+            var timing = PipelineStatus.Timing()
+            timing.process = job.processSeconds
+            timing.flush = flushSeconds
+            timing.commit = commitSeconds
+            record(job.summary, timing: timing, started: job.started)
+            return nil
+        case .failed(let job, let error)?:
+            return (job, error)
+        case .crashed(let error)?:
+            throw error
+        }
+    }
+
+    /// After a failed batch: drop every uncommitted effect (state is reloaded from SQLite), seek
+    /// the abandoned batches' partitions back to the stored offsets, and back off.
+    private func recover(
+        after error: any Error, abandoning batches: [[TopicPartition: Int64]], processor: BatchProcessor,
+        consumer: KafkaConsumer, failures: Int
+    ) throws {
+        statusBox.withLock { $0.failedBatchAttempts += 1; $0.lastError = "\(error)" }
+        metrics.failedBatches.increment()
+        if let kafkaError = error as? KafkaError, kafkaError.isFatal {
+            throw PipelineError(.kafka, "fatal Kafka error; the batch was not committed", underlying: kafkaError)
+        }
+        try processor.discard()
+        var firstOffsets: [TopicPartition: Int64] = [:]
+        for batch in batches {
+            firstOffsets.merge(batch) { min($0, $1) }
+        }
+        try rewind(consumer: consumer, firstOffsets: firstOffsets)
+        logger.warning("batch failed; state rolled back and partitions rewound", metadata: [
+            "failures": "\(failures)", "error": "\(error)",
+        ])
+        if !stopRequested.load(ordering: .relaxed) {
+            Thread.sleep(forTimeInterval: min(5, 0.1 * Double(1 << min(failures, 6))))
+        }
+    }
+
+    private static func firstOffsets(of batch: ConsumedBatch) -> [TopicPartition: Int64] {
         var offsets: [TopicPartition: Int64] = [:]
         for record in batch.records {
             let partition = TopicPartition(topic: batch.topic(of: record), partition: record.partition)
             offsets[partition] = min(offsets[partition] ?? record.offset, record.offset)
         }
+        return offsets
+    }
+
+    /// Seeks partitions back to the offsets SQLite holds (or to the given first offsets where it
+    /// holds none), so the records come again.
+    private func rewind(consumer: KafkaConsumer, firstOffsets: [TopicPartition: Int64]) throws {
+        var offsets = firstOffsets
         for row in try environment.store.nextOffsets(group: definition.consumerGroup) {
             let partition = TopicPartition(topic: row.topic, partition: row.partition)
             if offsets[partition] != nil { offsets[partition] = row.nextOffset }
