@@ -27,7 +27,8 @@ final class BatchProcessor {
     private var decoded: [DecodedRecord] = []
     private var userIDs: [String] = []
     private var trackIDs: [String] = []
-    private var nextOffsets: [TopicPartition: Int64] = [:]
+    /// Next offset per (topic index, partition), packed into one integer key (no string hashing per record).
+    private var nextOffsets: [Int64: Int64] = [:]
     /// Decisions made in the current batch (not yet in the store), by decision id.
     private var decidedInBatch: [String: NotificationDecision] = [:]
     private var writer = JSONWriter(reservingCapacity: 1024)
@@ -107,8 +108,8 @@ final class BatchProcessor {
         let topicOfIndex: [EncoreTopic?] = batch.topics.map { EncoreTopic(name: $0, prefix: topicPrefix) }
         for record in batch.records {
             let position = SourcePosition(partition: record.partition, offset: record.offset)
-            let partition = TopicPartition(topic: batch.topics[Int(record.topicIndex)], partition: record.partition)
-            nextOffsets[partition] = max(nextOffsets[partition] ?? 0, record.offset + 1)
+            let key = Int64(record.topicIndex) << 32 | Int64(UInt32(bitPattern: record.partition))
+            nextOffsets[key] = max(nextOffsets[key] ?? 0, record.offset + 1)
             let topic = topicOfIndex[Int(record.topicIndex)]
             let outcome: Result<DecodedRecord, EventRejection> = batch.withValue(of: record) { bytes in
                 decode(bytes, topic: topic, position: position)
@@ -116,7 +117,10 @@ final class BatchProcessor {
             switch outcome {
             case .success(let event): decoded.append(event)
             case .failure(let rejection):
-                try deadLetter(batch: batch, record: record, topic: partition.topic, rejection: rejection, producer: producer)
+                try deadLetter(
+                    batch: batch, record: record, topic: batch.topics[Int(record.topicIndex)], rejection: rejection,
+                    producer: producer
+                )
             }
         }
 
@@ -171,8 +175,10 @@ final class BatchProcessor {
         // The touched states are in `write` now; the next batch starts a new set.
         popularity?.users.clearTouched()
         rules?.users.clearTouched()
-        for (partition, next) in nextOffsets {
-            write.offsets.append(OffsetRow(topic: partition.topic, partition: partition.partition, nextOffset: next))
+        for (key, next) in nextOffsets {
+            write.offsets.append(OffsetRow(
+                topic: batch.topics[Int(key >> 32)], partition: Int32(truncatingIfNeeded: key), nextOffset: next
+            ))
         }
     }
 

@@ -72,8 +72,9 @@ public final class PopularityBaseline {
             if let last = state.lastRecommendationMs, timestampMs - last < debounceMs { return nil }
             var picked: [(Int32, Float)] = []
             picked.reserveCapacity(topK)
+            let decay = decayFactor(at: timestampMs)  // the same for every candidate
             for candidate in ranking where !state.recentItems.contains(candidate) {
-                picked.append((candidate, Float(score(of: candidate, at: timestampMs))))
+                picked.append((candidate, Float(scores[Int(candidate)] * decay)))
                 if picked.count == topK { break }
             }
             // Nothing to offer yet (a catalogue of only what the user just played): stay silent.
@@ -85,8 +86,14 @@ public final class PopularityBaseline {
 
     /// The decayed play count of an item as seen at event time `atMs`.
     public func score(of item: Int32, at atMs: Int64) -> Double {
-        guard Int(item) < scores.count, let referenceMs else { return 0 }
-        return scores[Int(item)] * Self.exp2((Double(referenceMs) - Double(atMs)) / halfLifeMs)
+        guard Int(item) < scores.count else { return 0 }
+        return scores[Int(item)] * decayFactor(at: atMs)
+    }
+
+    /// What a stored score is worth at `atMs`: 2^((t_ref − atMs) / halfLife).
+    private func decayFactor(at atMs: Int64) -> Double {
+        guard let referenceMs else { return 0 }
+        return Self.exp2((Double(referenceMs) - Double(atMs)) / halfLifeMs)
     }
 
     private func addPlay(item: Int32, timestampMs: Int64) {
