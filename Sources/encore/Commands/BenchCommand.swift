@@ -41,6 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
                   pipeline         \(Int(result.pipelineRate)) listens/s (decode, popularity stage, outputs, SQLite state + offsets)
                   ratio            \(String(format: "%.2f", result.ratio)) (target ≥ 0.5)
                   pipeline time    poll \(String(format: "%.1f", t.poll)) s, process \(String(format: "%.1f", t.process)) s, delivery wait \(String(format: "%.1f", t.flush)) s, commit \(String(format: "%.1f", t.commit)) s over \(result.pipelineStatus.batches) batches; \(result.pipelineStatus.recommendations) recommendations produced
+                  failed batch attempts \(result.pipelineStatus.failedBatchAttempts)\(result.pipelineStatus.lastError.map { " (last: \($0))" } ?? "")
                 """)
         }
     }
