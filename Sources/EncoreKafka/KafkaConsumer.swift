@@ -201,6 +201,17 @@ public final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The watermarks librdkafka last saw in fetch responses (`rd_kafka_get_watermark_offsets`):
+    /// no request, so it is cheap enough for lag gauges. `nil` until a fetch response for the
+    /// partition has arrived.
+    public func cachedWatermarks(of partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        guard encore_err_code(result) == ErrorCodes.noError, high >= 0 else { return nil }
+        return (low, high)
+    }
+
     /// How many partitions were restarted from the earliest retained offset because their stored
     /// offset fell out of retention (or past the end of the log).
     public var offsetResetCount: Int { context.offsetResetCount }

@@ -328,10 +328,16 @@ public final class PipelineRunner: Service, Sendable {
             for row in try environment.store.nextOffsets(group: definition.consumerGroup) {
                 stored[TopicPartition(topic: row.topic, partition: row.partition)] = row.nextOffset
             }
+            // From the watermarks the consumer already has (no broker round trip: a query per
+            // partition would stall the loop for seconds on a many-partition assignment).
             var lag: Int64 = 0
             for partition in assigned {
-                let marks = try consumer.watermarks(of: partition, timeout: .seconds(2))
-                lag += max(0, marks.high - max(stored[partition] ?? marks.low, marks.low))
+                guard let marks = consumer.cachedWatermarks(of: partition) else {
+                    statusBox.withLock { $0.lag = nil; $0.assignedPartitions = assigned.count }
+                    return
+                }
+                let low = max(marks.low, 0)  // -1 when librdkafka has not learnt it
+                lag += max(0, marks.high - max(stored[partition] ?? low, low))
             }
             statusBox.withLock { $0.lag = lag; $0.assignedPartitions = assigned.count }
             metrics.lag.record(lag)
