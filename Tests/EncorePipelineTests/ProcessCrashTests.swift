@@ -31,10 +31,21 @@ struct ProcessCrashTests {
 
     @Test func sigkillMidStreamThenRestartAppliesEveryListenExactlyOnce() async throws {
         let harness = try PipelineHarness(partitions: 8)
-        let listens = TestStreams.listens(6000)
+        let listens = TestStreams.listens(12_000)
         try harness.produce(.listens, listens)
         let configPath = harness.storePath + ".yaml"
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        // The shipped music pipeline with small batches, so the kill lands mid-stream however
+        // fast the machine is.
+        let pipelines = harness.storePath + ".pipelines"
+        try FileManager.default.createDirectory(atPath: pipelines, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: configPath)
+            try? FileManager.default.removeItem(atPath: pipelines)
+        }
+        let music = try String(contentsOf: repository.appendingPathComponent("pipelines/music.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "max_records: 500", with: "max_records: 10")
+        #expect(music.contains("max_records: 10"))
+        try music.write(toFile: pipelines + "/music.yaml", atomically: true, encoding: .utf8)
         // A killed member never leaves its group: the short session lets the restarted one take
         // the partitions over soon (pass-through properties win over Encore's defaults).
         try """
@@ -45,7 +56,7 @@ struct ProcessCrashTests {
             store:
               path: "\(harness.storePath)"
             pipelines:
-              directory: "\(repository.appendingPathComponent("pipelines").path)"
+              directory: "\(pipelines)"
               enabled: [music]
             logging:
               level: error
@@ -73,8 +84,28 @@ struct ProcessCrashTests {
         }
 
         let first = try launch()
-        try await waitFor { storedListens() >= 1000 }
-        kill(first.processIdentifier, SIGKILL)
+        // Watch and kill from a thread of its own: test tasks share a small cooperative pool that
+        // other suites keep busy, and a late wake-up would let the stream finish first.
+        let victim = first.processIdentifier
+        let storePath = harness.storePath
+        let killed = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            Thread.detachNewThread {
+                let deadline = ContinuousClock.now + .seconds(90)
+                var store: EncoreStore?
+                var seen = 0
+                while ContinuousClock.now < deadline {
+                    if store == nil, FileManager.default.fileExists(atPath: storePath) {
+                        store = try? EncoreStore(path: storePath)
+                    }
+                    seen = (try? store?.counts().listens) ?? 0
+                    if seen >= 500 { break }
+                    usleep(1000)
+                }
+                kill(victim, SIGKILL)
+                continuation.resume(returning: seen)
+            }
+        }
+        #expect(killed >= 500)
         first.waitUntilExit()
         #expect(first.terminationReason == .uncaughtSignal)
         let afterCrash = storedListens()

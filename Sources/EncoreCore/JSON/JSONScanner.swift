@@ -271,25 +271,7 @@ struct JSONScanner: ~Copyable {
                 if try endOfMember() { return }
             }
         case UInt8(ascii: "["):
-            index += 1
-            skipWhitespace()
-            if index < end, base[index] == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
-            while true {
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                guard index < end else { throw Self.invalid("unterminated array") }
-                if base[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if base[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return
-                } else {
-                    throw Self.invalid("expected ',' or ']'")
-                }
-            }
+            try readArray(field: "value") { element throws(EventRejection) in try element.skipValue(depth: depth + 1) }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")

@@ -29,6 +29,10 @@ final class BatchProcessor {
     private var trackIDs: [String] = []
     /// Next offset per (topic index, partition), packed into one integer key (no string hashing per record).
     private var nextOffsets: [Int64: Int64] = [:]
+    private var firstOffsetByKey: [Int64: Int64] = [:]
+    /// The first offset of each partition in the last processed batch (where to rewind it to
+    /// when SQLite holds no offset for the partition yet).
+    private(set) var firstOffsets: [TopicPartition: Int64] = [:]
     /// Decisions made in the current batch (not yet in the store), by decision id.
     private var decidedInBatch: [String: NotificationDecision] = [:]
     private var writer = JSONWriter(reservingCapacity: 1024)
@@ -102,6 +106,7 @@ final class BatchProcessor {
         userIDs.removeAll(keepingCapacity: true)
         trackIDs.removeAll(keepingCapacity: true)
         nextOffsets.removeAll(keepingCapacity: true)
+        firstOffsetByKey.removeAll(keepingCapacity: true)
         decidedInBatch.removeAll(keepingCapacity: true)
 
         // Pass 1: decode and validate; dead-letter what is bad.
@@ -110,6 +115,7 @@ final class BatchProcessor {
             let position = SourcePosition(partition: record.partition, offset: record.offset)
             let key = Int64(record.topicIndex) << 32 | Int64(UInt32(bitPattern: record.partition))
             nextOffsets[key] = max(nextOffsets[key] ?? 0, record.offset + 1)
+            firstOffsetByKey[key] = min(firstOffsetByKey[key] ?? record.offset, record.offset)
             let topic = topicOfIndex[Int(record.topicIndex)]
             let outcome: Result<DecodedRecord, EventRejection> = batch.withValue(of: record) { bytes in
                 decode(bytes, topic: topic, position: position)
@@ -175,10 +181,12 @@ final class BatchProcessor {
         // The touched states are in `write` now; the next batch starts a new set.
         popularity?.users.clearTouched()
         rules?.users.clearTouched()
+        firstOffsets.removeAll(keepingCapacity: true)
         for (key, next) in nextOffsets {
-            write.offsets.append(OffsetRow(
-                topic: batch.topics[Int(key >> 32)], partition: Int32(truncatingIfNeeded: key), nextOffset: next
-            ))
+            let topic = batch.topics[Int(key >> 32)]
+            let partition = Int32(truncatingIfNeeded: key)
+            write.offsets.append(OffsetRow(topic: topic, partition: partition, nextOffset: next))
+            firstOffsets[TopicPartition(topic: topic, partition: partition)] = firstOffsetByKey[key]
         }
     }
 

@@ -135,7 +135,10 @@ public final class PipelineRunner: Service, Sendable {
                     // Idle: make what is in flight durable before waiting for more.
                     if let failed = try settle(committer.takeOutcome()) {
                         consecutiveFailures += 1
-                        try recover(after: failed.error, abandoning: [failed.job.firstOffsets], processor: processor, consumer: consumer, failures: consecutiveFailures)
+                        try recover(
+                            after: failed.error, abandoning: [failed.job.firstOffsets], processor: processor,
+                            consumer: consumer, failures: consecutiveFailures
+                        )
                     } else if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
                         lastLagCheck = .now
                         refreshLag(consumer: consumer)
@@ -145,28 +148,31 @@ public final class PipelineRunner: Service, Sendable {
                 batchNumber += 1
                 statusBox.withLock { $0.lag = nil }  // unknown until the next idle check
                 let started = ContinuousClock.now
-                let firstOffsets = Self.firstOffsets(of: batch)
                 let deliveryGroup = producer.beginDeliveryGroup()
                 do {
                     try processor.process(batch, producer: producer)
                 } catch {
                     // Nothing of this batch is kept; whatever is in flight is settled first.
-                    var abandoned = [firstOffsets]
+                    var abandoned = [Self.firstOffsets(of: batch)]
                     if let failed = try settle(committer.takeOutcome()) { abandoned.append(failed.job.firstOffsets) }
                     consecutiveFailures += 1
-                    try recover(after: error, abandoning: abandoned, processor: processor, consumer: consumer, failures: consecutiveFailures)
+                    try recover(
+                        after: error, abandoning: abandoned, processor: processor, consumer: consumer,
+                        failures: consecutiveFailures
+                    )
                     continue
                 }
                 try crashIfInjected(.afterProduce, batch: batchNumber)
                 let job = BatchCommitter.Job(
                     number: batchNumber, deliveryGroup: deliveryGroup, write: processor.write, summary: processor.summary,
-                    processSeconds: started.duration(to: .now).inSeconds, started: started, firstOffsets: firstOffsets
+                    processSeconds: started.duration(to: .now).inSeconds, started: started,
+                    firstOffsets: processor.firstOffsets
                 )
                 // Commits stay in order: the previous batch must be in before this one is handed over.
                 if let failed = try settle(committer.takeOutcome()) {
                     consecutiveFailures += 1
                     try recover(
-                        after: failed.error, abandoning: [failed.job.firstOffsets, firstOffsets], processor: processor,
+                        after: failed.error, abandoning: [failed.job.firstOffsets, job.firstOffsets], processor: processor,
                         consumer: consumer, failures: consecutiveFailures
                     )
                     continue
@@ -175,7 +181,9 @@ public final class PipelineRunner: Service, Sendable {
                 committer.submit(job)
             }
             if let failed = try settle(committer.takeOutcome()) {
-                logger.warning("the last batch was not committed; it will be consumed again", metadata: ["error": "\(failed.error)"])
+                logger.warning(
+                    "the last batch was not committed; it will be consumed again", metadata: ["error": "\(failed.error)"]
+                )
             }
             statusBox.withLock { $0.state = .stopping }
             consumer.close()
