@@ -75,6 +75,10 @@ public final class PipelineRunner: Service, Sendable {
 
     private func loop() throws {
         let topics = definition.inputs.map { $0.name(prefix: environment.topicPrefix) }
+        // Whatever way the loop ends, no commit may land after this function returned (a runner
+        // started next on the same store would otherwise read offsets that are about to change).
+        var committerInUse: BatchCommitter?
+        defer { committerInUse?.waitUntilIdle() }
         do {
             let processor = try BatchProcessor(
                 definition: definition, store: environment.store, users: environment.users,
@@ -86,6 +90,7 @@ public final class PipelineRunner: Service, Sendable {
                 configuration: ProducerConfiguration(client: environment.kafka, linger: .milliseconds(1)), logger: logger
             )
             let committer = makeCommitter(producer: producer)
+            committerInUse = committer
             let store = environment.store
             let group = definition.consumerGroup
             let logger = logger
