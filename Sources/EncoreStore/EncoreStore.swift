@@ -38,7 +38,13 @@ public final class EncoreStore: Sendable {
         do {
             try StoreMigrations.migrator.migrate(database)
         } catch {
-            throw StoreError(.migration, "cannot migrate \(path ?? ":memory:")", underlying: error)
+            // Another process may have been migrating the same file at the same moment (the
+            // migrator's check and apply are separate transactions): look again once.
+            do {
+                try StoreMigrations.migrator.migrate(database)
+            } catch {
+                throw StoreError(.migration, "cannot migrate \(path ?? ":memory:")", underlying: error)
+            }
         }
     }
 

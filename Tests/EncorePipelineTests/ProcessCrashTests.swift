@@ -59,18 +59,24 @@ struct ProcessCrashTests {
               directory: "\(pipelines)"
               enabled: [music]
             logging:
-              level: error
+              level: warning
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let executable = try encoreExecutable()
+        let logPath = harness.storePath + ".log"
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        func childLog() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         func launch() throws -> Process {
             let process = Process()
             process.executableURL = executable
             process.arguments = ["run", "--config", configPath, "--bootstrap-servers", harness.broker.bootstrapServers]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            // Keep the child's log: when it exits early, the test says why.
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: logPath)
             try process.run()
             return process
         }
+        // Opened only once the child has created the schema (the killer below reads read-only).
         func storedListens() -> Int { (try? EncoreStore(path: harness.storePath).counts().listens) ?? 0 }
         func waitFor(_ condition: () -> Bool) async throws {
             let deadline = ContinuousClock.now + .seconds(90)
@@ -91,13 +97,16 @@ struct ProcessCrashTests {
         let killed = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
             Thread.detachNewThread {
                 let deadline = ContinuousClock.now + .seconds(90)
-                var store: EncoreStore?
+                // Read-only, without running migrations: the child creates the schema.
+                var configuration = Configuration()
+                configuration.readonly = true
+                var database: DatabaseQueue?
                 var seen = 0
                 while ContinuousClock.now < deadline {
-                    if store == nil, FileManager.default.fileExists(atPath: storePath) {
-                        store = try? EncoreStore(path: storePath)
+                    if database == nil, FileManager.default.fileExists(atPath: storePath) {
+                        database = try? DatabaseQueue(path: storePath, configuration: configuration)
                     }
-                    seen = (try? store?.counts().listens) ?? 0
+                    seen = (try? database?.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM listens") ?? 0 }) ?? 0
                     if seen >= 500 { break }
                     usleep(1000)
                 }
@@ -105,9 +114,9 @@ struct ProcessCrashTests {
                 continuation.resume(returning: seen)
             }
         }
-        #expect(killed >= 500)
+        #expect(killed >= 500, "child log: \(childLog())")
         first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal)
+        #expect(first.terminationReason == .uncaughtSignal, "child log: \(childLog())")
         let afterCrash = storedListens()
         #expect(afterCrash < listens.count, "killed mid-stream")
 
