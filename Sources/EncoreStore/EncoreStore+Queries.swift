@@ -77,16 +77,6 @@ extension EncoreStore {
         }
     }
 
-    /// Per-item listen counts since an event time, for popularity.
-    public func itemListenCounts(sinceMs: Int64 = 0) throws(StoreError) -> [(item: ItemIndex, count: Int)] {
-        try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT item_index, COUNT(*) FROM listens WHERE ts_ms >= ? GROUP BY item_index",
-                arguments: [sinceMs]
-            ).map { (ItemIndex($0[0] as Int32), $0[1]) }
-        }
-    }
-
     /// The dead-letter log, oldest first.
     public func deadLetters(limit: Int = 1000) throws(StoreError) -> [DeadLetterRow] {
         try read { db in
@@ -102,25 +92,6 @@ extension EncoreStore {
                     deadLetterID: $0[0], topic: $0[1], position: SourcePosition(partition: $0[2], offset: $0[3]),
                     reason: $0[4], detail: $0[5], key: ($0[6] as Data?).map { [UInt8]($0) },
                     value: [UInt8]($0[7] as Data)
-                )
-            }
-        }
-    }
-
-    /// Stored decisions, in request-time order.
-    public func decisions() throws(StoreError) -> [StoredDecision] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT decision_id, request_id, user_index, action, send_at_ms, request_ts_ms, p_open
-                    FROM notification_decisions ORDER BY request_ts_ms, decision_id
-                    """
-            ).map {
-                StoredDecision(
-                    decisionID: $0[0], requestID: $0[1], user: UserIndex($0[2] as Int32),
-                    action: DecisionAction(rawValue: $0[3]) ?? .suppress, sendAtMs: $0[4], requestTimestampMs: $0[5],
-                    pOpen: $0[6]
                 )
             }
         }
@@ -144,17 +115,6 @@ public struct StoredListen: Sendable, Equatable {
     public var timestampMs: Int64
     public var skipped: Bool?
     public var position: SourcePosition
-}
-
-/// A decision as read back from the store.
-public struct StoredDecision: Sendable, Equatable {
-    public var decisionID: String
-    public var requestID: String
-    public var user: UserIndex
-    public var action: DecisionAction
-    public var sendAtMs: Int64?
-    public var requestTimestampMs: Int64
-    public var pOpen: Double
 }
 
 extension EncoreStore {
