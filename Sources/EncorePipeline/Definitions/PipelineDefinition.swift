@@ -21,16 +21,19 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var inputs: [EncoreTopic]
     public var batch: BatchSettings
     public var stages: [StageDefinition]
+    /// When and how the models this pipeline serves are retrained (`nil`: never).
+    public var retrain: RetrainSettings?
 
     public init(
         name: String, consumerGroup: String, inputs: [EncoreTopic], batch: BatchSettings = BatchSettings(),
-        stages: [StageDefinition]
+        stages: [StageDefinition], retrain: RetrainSettings? = nil
     ) {
         self.name = name
         self.consumerGroup = consumerGroup
         self.inputs = inputs
         self.batch = batch
         self.stages = stages
+        self.retrain = retrain
     }
 
     /// How records are grouped into batches (one SQLite transaction each).
@@ -49,11 +52,12 @@ public struct PipelineDefinition: Sendable, Equatable {
     public enum StageDefinition: Sendable, Equatable {
         case popularityBaseline(PopularityBaseline.Settings)
         case ruleBaseline(RuleBaseline.Settings)
+        case sequenceModel(SequenceStage.Settings)
 
         /// The topics a stage cannot work without.
         var requiredInputs: [EncoreTopic] {
             switch self {
-            case .popularityBaseline: [.listens]
+            case .popularityBaseline, .sequenceModel: [.listens]
             case .ruleBaseline: [.notificationRequests]
             }
         }
@@ -62,6 +66,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             switch self {
             case .popularityBaseline: "popularity_baseline"
             case .ruleBaseline: "rule_baseline"
+            case .sequenceModel: "rnn"
             }
         }
     }
@@ -74,7 +79,7 @@ public struct PipelineDefinition: Sendable, Equatable {
     /// - Throws: ``ConfigurationError`` naming the field at fault.
     public static func parse(_ text: String, source: String) throws(ConfigurationError) -> PipelineDefinition {
         let root = try YAMLField.document(text, source: source)
-        try root.requireMapping(allowedKeys: ["name", "consumer_group", "inputs", "batch", "stages", "description"])
+        try root.requireMapping(allowedKeys: ["name", "consumer_group", "inputs", "batch", "stages", "retrain", "description"])
         let name = try root["name"].string()
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw root["name"].error("must be a non-empty name of letters, digits, '-' and '_'")
@@ -115,7 +120,13 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             stages.append(stage)
         }
-        return PipelineDefinition(name: name, consumerGroup: group, inputs: inputs, batch: batch, stages: stages)
+        let retrainField = root["retrain"]
+        let retrain = retrainField.isPresent ? try RetrainSettings.parse(retrainField) : nil
+        if retrain != nil, !stages.contains(where: { if case .sequenceModel = $0 { true } else { false } }) {
+            throw retrainField.error("retraining needs a model stage to serve (add a stage of type rnn)")
+        }
+        return PipelineDefinition(
+            name: name, consumerGroup: group, inputs: inputs, batch: batch, stages: stages, retrain: retrain)
     }
 
     private static func parseStage(_ field: YAMLField) throws(ConfigurationError) -> StageDefinition {
@@ -145,8 +156,17 @@ public struct PipelineDefinition: Sendable, Equatable {
             settings.minimumGap = .seconds(60 * (try field["min_gap_minutes"].integer(in: 0...1440, default: 60)))
             settings.maximumDelay = .seconds(3600 * (try field["max_delay_hours"].integer(in: 1...168, default: 24)))
             return .ruleBaseline(settings)
+        case "rnn":
+            try field.requireMapping(allowedKeys: ["type", "top_k", "debounce_seconds", "exclude_recent", "wave_size"])
+            var settings = SequenceStage.Settings()
+            settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
+            settings.debounce = .seconds(try field["debounce_seconds"].integer(in: 0...604_800, default: 600))
+            settings.excludeRecent = try field["exclude_recent"].integer(
+                in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
+            settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
+            return .sequenceModel(settings)
         default:
-            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline")
+            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline, rnn")
         }
     }
 }

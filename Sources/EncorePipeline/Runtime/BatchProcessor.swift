@@ -20,6 +20,7 @@ final class BatchProcessor {
     let logger: Logger
     let popularity: PopularityBaseline?
     let rules: RuleBaseline?
+    let sequence: SequenceStage?
 
     /// What the batch will write; reused across batches.
     private(set) var write: BatchWrite
@@ -63,7 +64,7 @@ final class BatchProcessor {
 
     init(
         definition: PipelineDefinition, store: EncoreStore, users: IdentifierMap, tracks: IdentifierMap,
-        topicPrefix: String, clock: EventClock, logger: Logger
+        topicPrefix: String, clock: EventClock, generations: ModelGenerations = ModelGenerations(), logger: Logger
     ) throws(StoreError) {
         self.definition = definition
         self.store = store
@@ -74,14 +75,17 @@ final class BatchProcessor {
         self.logger = logger
         var popularity: PopularityBaseline?
         var rules: RuleBaseline?
+        var sequence: SequenceStage?
         for stage in definition.stages {
             switch stage {
             case .popularityBaseline(let settings): popularity = PopularityBaseline(settings: settings)
             case .ruleBaseline(let settings): rules = RuleBaseline(settings: settings)
+            case .sequenceModel(let settings): sequence = SequenceStage(settings: settings, generations: generations)
             }
         }
         self.popularity = popularity
         self.rules = rules
+        self.sequence = sequence
         write = BatchWrite(groupID: definition.consumerGroup)
         outputTopics = OutputTopics(
             recommendations: EncoreTopic.recommendations.name(prefix: topicPrefix),
@@ -95,6 +99,7 @@ final class BatchProcessor {
     func reloadState() throws(StoreError) {
         try popularity?.reload(from: store)
         try rules?.reload(from: store)
+        try sequence?.reload(from: store)
     }
 
     /// Processes a batch: produces every output (not yet flushed) and fills ``write``.
@@ -108,6 +113,9 @@ final class BatchProcessor {
         nextOffsets.removeAll(keepingCapacity: true)
         firstOffsetByKey.removeAll(keepingCapacity: true)
         decidedInBatch.removeAll(keepingCapacity: true)
+        // A generation installed since the last batch applies from this batch on, whole.
+        sequence?.refreshGeneration()
+        let popularityAnswers = sequence?.isServing != true
 
         // Pass 1: decode and validate; dead-letter what is bad.
         let topicOfIndex: [EncoreTopic?] = batch.topics.map { EncoreTopic(name: $0, prefix: topicPrefix) }
@@ -141,9 +149,13 @@ final class BatchProcessor {
                 let user = userIndices[userSlot]
                 let item = trackIndices[trackSlot]
                 write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
-                if let popularity, let due = popularity.observe(user: user, item: item, timestampMs: listen.timestampMs) {
+                sequence?.observe(user: user, userID: listen.userID, listen: listen, item: item, position: position)
+                if let popularity, let due = popularity.observe(user: user, item: item, timestampMs: listen.timestampMs),
+                    popularityAnswers
+                {
                     try produceRecommendation(
                         for: listen.userID, items: due.items, timestampMs: due.timestampMs, position: position,
+                        model: PopularityBaseline.modelName, reason: "popular recently, excluding your last plays",
                         producer: producer
                     )
                 }
@@ -176,11 +188,24 @@ final class BatchProcessor {
             summary.applied += 1
         }
 
+        // The RNN applies the batch's listens in waves (one batched step per wave).
+        if let sequence {
+            let label = sequence.generation?.label ?? ""
+            try sequence.flush { due in
+                try produceRecommendation(
+                    for: due.userID, items: due.items, timestampMs: due.timestampMs, position: due.position, model: label,
+                    reason: "next up from your listening sequence", producer: producer
+                )
+            }
+        }
+
         popularity?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         rules?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        sequence?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         // The touched states are in `write` now; the next batch starts a new set.
         popularity?.users.clearTouched()
         rules?.users.clearTouched()
+        sequence?.users.clearTouched()
         firstOffsets.removeAll(keepingCapacity: true)
         for (key, next) in nextOffsets {
             let topic = batch.topics[Int(key >> 32)]
@@ -260,13 +285,13 @@ final class BatchProcessor {
     }
 
     private func produceRecommendation(
-        for user: UserID, items: [(Int32, Float)], timestampMs: Int64, position: SourcePosition,
-        producer: KafkaProducer
+        for user: UserID, items: [(Int32, Float)], timestampMs: Int64, position: SourcePosition, model: String,
+        reason: String, producer: KafkaProducer
     ) throws {
         let recommendation = Recommendation(
-            userID: user, timestampMs: timestampMs, model: PopularityBaseline.modelName,
+            userID: user, timestampMs: timestampMs, model: model,
             items: zip(tracks.ids(at: items.map(\.0)), items).map { ScoredTrack(trackID: TrackID($0 ?? ""), score: $1.1) },
-            reason: "popular recently, excluding your last plays"
+            reason: reason
         )
         writer.reset()
         writer.write(recommendation)

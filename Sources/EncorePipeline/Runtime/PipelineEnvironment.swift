@@ -18,12 +18,16 @@ public struct PipelineEnvironment: Sendable {
     public var faultInjection: FaultInjection?
     /// Extra consumer properties (e.g. a short `max.poll.interval.ms` in tests).
     public var consumerExtra: [String: String]
+    /// The process's current model generations (shared by the pipelines, the scheduler and the API).
+    public var generations: ModelGenerations
 
     public init(
         store: EncoreStore, users: IdentifierMap, tracks: IdentifierMap, kafka: KafkaClientConfiguration,
         topicPrefix: String = "", instanceID: String? = nil, clock: EventClock = .system,
-        faultInjection: FaultInjection? = nil, consumerExtra: [String: String] = [:]
+        faultInjection: FaultInjection? = nil, consumerExtra: [String: String] = [:],
+        generations: ModelGenerations = ModelGenerations()
     ) {
+        self.generations = generations
         self.store = store
         self.users = users
         self.tracks = tracks

@@ -83,7 +83,7 @@ public final class PipelineRunner: Service, Sendable {
             let processor = try BatchProcessor(
                 definition: definition, store: environment.store, users: environment.users,
                 tracks: environment.tracks, topicPrefix: environment.topicPrefix, clock: environment.clock,
-                logger: logger
+                generations: environment.generations, logger: logger
             )
             // Batches wait for their own delivery group (not a flush), so messages must not linger long.
             let producer = try KafkaProducer(

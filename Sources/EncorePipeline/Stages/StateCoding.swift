@@ -10,6 +10,14 @@ struct StateWriter {
     mutating func append(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func append(_ value: Int32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func append(count: Int) { append(Int32(count)) }
+    mutating func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func append(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func append(_ value: UInt8) { bytes.append(value) }
+    /// Float32 values by their bit patterns (exact round trip).
+    mutating func append(floats values: [Float]) {
+        append(count: values.count)
+        for value in values { append(value.bitPattern) }
+    }
 }
 
 /// Reads what ``StateWriter`` wrote; every read is bounds-checked.
@@ -37,6 +45,33 @@ struct StateReader {
         for index in 0..<4 { value |= UInt32(bytes[position + index]) << (8 * index) }
         position += 4
         return Int32(bitPattern: value)
+    }
+
+    mutating func uint32() -> UInt32? { int32().map { UInt32(bitPattern: $0) } }
+
+    mutating func uint16() -> UInt16? {
+        guard position + 2 <= bytes.count else { return nil }
+        let value = UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8
+        position += 2
+        return value
+    }
+
+    mutating func uint8() -> UInt8? {
+        guard position < bytes.count else { return nil }
+        position += 1
+        return bytes[position - 1]
+    }
+
+    /// What ``StateWriter/append(floats:)`` wrote, at most `limit` values.
+    mutating func floats(atMost limit: Int) -> [Float]? {
+        guard let count = count(atMost: limit) else { return nil }
+        var values = [Float]()
+        values.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let bits = uint32() else { return nil }
+            values.append(Float(bitPattern: bits))
+        }
+        return values
     }
 
     mutating func count(atMost limit: Int) -> Int? {

@@ -7,6 +7,12 @@ protocol StoredUserState: Sendable {
     init()
     init?(decoding bytes: [UInt8])
     func encoded() -> [UInt8]
+    /// The model generation the state was computed with (0: none / not model-dependent).
+    var generation: Int64 { get }
+}
+
+extension StoredUserState {
+    var generation: Int64 { 0 }
 }
 
 extension MusicUserState: StoredUserState {}
@@ -46,11 +52,11 @@ struct UserStateCache<State: StoredUserState> {
     func state(of user: Int32) -> State? { states[user] }
 
     /// Appends the touched users' encoded states to the batch.
-    func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64 = 0) {
+    func write(into batch: inout BatchWrite, updatedMs: Int64) {
         for user in touched {
             guard let state = states[user] else { continue }
             batch.userStates.append(UserStateRow(
-                user: UserIndex(user), kind: State.kind, generation: generation, updatedTimestampMs: updatedMs,
+                user: UserIndex(user), kind: State.kind, generation: state.generation, updatedTimestampMs: updatedMs,
                 state: state.encoded()
             ))
         }

@@ -1,0 +1,344 @@
+import EncoreCore
+import EncoreModels
+import EncoreNumerics
+import EncoreStore
+
+/// The music pipeline's RNN stage: every listen advances that user's recurrent state by one
+/// step of the current generation's cell, and a user due a recommendation (debounced in event
+/// time) gets the tracks nearest to the short-term head of the new state.
+///
+/// Within a batch, listens are grouped into *waves* — wave w holds the w-th listen of every user
+/// in the batch — so each wave is one batched step (GEMMs over the users) and each user's order
+/// is kept. A state computed by another generation is rebuilt before its user's first listen of
+/// the batch by replaying the remembered listens through the current generation, so no output
+/// ever mixes generations. Listens older than the state's newest are *late*: stored as
+/// interactions (by the processor) but they do not advance the state.
+///
+/// Until the first generation exists the stage only remembers listens (the popularity baseline
+/// answers meanwhile); the first generation replays them.
+public final class SequenceStage {
+    /// Settings from the pipeline definition.
+    public struct Settings: Sendable, Equatable {
+        /// Tracks per recommendation.
+        public var topK = 20
+        /// At most one recommendation per user per this much event time.
+        public var debounce: Duration = .seconds(600)
+        /// The user's most recent plays left out of a recommendation.
+        public var excludeRecent = 5
+        /// Users per batched step (bounds the wave buffers).
+        public var maximumWave = 256
+        public init() {}
+    }
+
+    struct DueRecommendation {
+        var userID: UserID
+        var timestampMs: Int64
+        /// Where the listen that triggered it was consumed (the recommendation's id derives from it).
+        var position: SourcePosition
+        var items: [(Int32, Float)]
+    }
+
+    /// Counters since start (for status and tests).
+    struct Counters: Equatable {
+        var steps = 0
+        var waves = 0
+        var lateListens = 0
+        var replayedUsers = 0
+        var replayedSteps = 0
+    }
+
+    private struct Pending {
+        var user: Int32
+        var userID: UserID
+        var event: SequenceEvent
+        var timestampMs: Int64
+        var position: SourcePosition
+    }
+
+    let settings: Settings
+    var users = UserStateCache<SequenceUserState>()
+    private(set) var generation: MusicGeneration?
+    private(set) var counters = Counters()
+    private let generations: ModelGenerations
+    private var seenVersion = -1
+    private var workspace: SequenceWorkspace?
+    private var pending: [Pending] = []
+    private var ordinals: [Int32: Int] = [:]
+    private var waves: [[Int]] = []
+    private var rows: [Int] = []
+    private var stateBuffer: [Float] = []
+    private var inputBuffer: [Float] = []
+    private var vectorBuffer: [Float] = []
+    private var scoreBuffer: [Float] = []
+    private var selected: [Int32] = []
+    private var selector: TopKSelector
+
+    init(settings: Settings, generations: ModelGenerations) {
+        self.settings = settings
+        self.generations = generations
+        selector = TopKSelector(k: settings.topK)
+        selected = [Int32](repeating: 0, count: settings.topK)
+    }
+
+    /// Reads the stored states back (after a restart or a failed batch).
+    func reload(from store: EncoreStore) throws(StoreError) {
+        pending.removeAll(keepingCapacity: true)
+        ordinals.removeAll(keepingCapacity: true)
+        try users.reload(from: store)
+    }
+
+    /// Picks up a newly installed generation; called between batches only.
+    func refreshGeneration() {
+        let version = generations.musicVersion
+        guard version != seenVersion else { return }
+        seenVersion = version
+        generation = generations.currentMusic
+        if let generation {
+            workspace = SequenceWorkspace(model: generation.model, maximumCount: settings.maximumWave)
+            let model = generation.model
+            stateBuffer = [Float](repeating: 0, count: settings.maximumWave * model.stateSize)
+            inputBuffer = [Float](repeating: 0, count: settings.maximumWave * model.inputWidth)
+            vectorBuffer = [Float](repeating: 0, count: settings.maximumWave * model.items.dimension)
+            selector = TopKSelector(k: min(settings.topK, model.itemCount))
+            selected = [Int32](repeating: 0, count: selector.k)
+            scoreBuffer = []
+        }
+    }
+
+    /// Whether recommendations come from this stage (a generation is installed).
+    var isServing: Bool { generation != nil }
+
+    /// Queues a listen; the batch's listens are applied together by ``flush(emit:)``.
+    func observe(user: Int32, userID: UserID, listen: ListenEvent, item: Int32, position: SourcePosition) {
+        let ordinal = ordinals[user, default: 0]
+        ordinals[user] = ordinal + 1
+        if waves.count <= ordinal { waves.append([]) }
+        waves[ordinal].append(pending.count)
+        pending.append(Pending(
+            user: user, userID: userID, event: SequenceUserState.quantize(Self.sequenceEvent(listen, item: item)),
+            timestampMs: listen.timestampMs, position: position
+        ))
+    }
+
+    /// Applies the queued listens wave by wave and hands every due recommendation to `emit`.
+    func flush(emit: (DueRecommendation) throws -> Void) rethrows {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            ordinals.removeAll(keepingCapacity: true)
+            for index in waves.indices { waves[index].removeAll(keepingCapacity: true) }
+        }
+        guard !pending.isEmpty else { return }
+        guard let generation, var workspace else {
+            for entry in pending { users.update(entry.user) { Self.remember(entry, in: &$0) } }
+            return
+        }
+        defer { self.workspace = workspace }
+        for user in ordinals.keys {
+            users.update(user) { state in
+                guard state.generation != generation.id else { return }
+                counters.replayedUsers += 1
+                counters.replayedSteps += state.ring.count
+                Self.replay(&state, generation: generation, workspace: &workspace)
+            }
+        }
+        for wave in waves where !wave.isEmpty {
+            var start = 0
+            while start < wave.count {
+                let end = min(wave.count, start + settings.maximumWave)
+                try step(wave[start..<end], generation: generation, workspace: &workspace, emit: emit)
+                start = end
+            }
+        }
+    }
+
+    /// Rebuilds a state from its remembered listens under `generation` (h₀ = 0).
+    static func replay(_ state: inout SequenceUserState, generation: MusicGeneration, workspace: inout SequenceWorkspace) {
+        let model = generation.model
+        var hidden = [Float](repeating: 0, count: model.stateSize)
+        var input = [Float](repeating: 0, count: model.inputWidth)
+        var previous: SequenceEvent?
+        for event in state.ring {
+            input.withUnsafeMutableBufferPointer { model.encode(event, previous: previous, into: $0) }
+            hidden.withUnsafeMutableBufferPointer { states in
+                input.withUnsafeBufferPointer { model.step(states: states, inputs: $0, count: 1, workspace: &workspace) }
+            }
+            previous = event
+        }
+        state.hidden = hidden
+        state.generation = generation.id
+    }
+
+    /// The top-K tracks for a state of `generation` (which must be the state's generation),
+    /// leaving out the user's `excludeRecent` latest plays.
+    static func recommend(
+        _ state: SequenceUserState, generation: MusicGeneration, k: Int, excludeRecent: Int,
+        workspace: inout SequenceWorkspace
+    ) -> [(Int32, Float)] {
+        let model = generation.model
+        var vector = [Float](repeating: 0, count: model.items.dimension)
+        var scores = [Float](repeating: 0, count: model.itemCount)
+        state.hidden.withUnsafeBufferPointer { hidden in
+            vector.withUnsafeMutableBufferPointer {
+                model.userVectors(states: hidden, count: 1, head: .short, into: $0, workspace: &workspace)
+            }
+        }
+        vector.withUnsafeBufferPointer { v in
+            scores.withUnsafeMutableBufferPointer { model.scores(userVectors: v, count: 1, into: $0) }
+        }
+        for event in state.ring.suffix(excludeRecent) where Int(event.item) < scores.count {
+            scores[Int(event.item)] = -.infinity
+        }
+        var selector = TopKSelector(k: min(k, scores.count))
+        return selector.select(scores).map { ($0, scores[Int($0)]) }
+    }
+
+    // MARK: Waves
+
+    private func step(
+        _ wave: ArraySlice<Int>, generation: MusicGeneration, workspace: inout SequenceWorkspace,
+        emit: (DueRecommendation) throws -> Void
+    ) rethrows {
+        let model = generation.model
+        let stateSize = model.stateSize
+        let inputWidth = model.inputWidth
+        rows.removeAll(keepingCapacity: true)
+        // Gather: late listens drop out, the others get their inputs and states in row order.
+        for index in wave {
+            let entry = pending[index]
+            let row = rows.count
+            let advanced = users.update(entry.user) { state -> Bool in
+                if entry.timestampMs < state.lastEventMs {
+                    state.listenCount += 1
+                    state.lateCount += 1
+                    return false
+                }
+                var event = entry.event
+                event.novel = !state.hasPlayed(event.item)
+                pending[index].event = event
+                let previous = state.lastEvent
+                inputBuffer.withUnsafeMutableBufferPointer { inputs in
+                    model.encode(
+                        event, previous: previous,
+                        into: UnsafeMutableBufferPointer(rebasing: inputs[(row * inputWidth)..<((row + 1) * inputWidth)])
+                    )
+                }
+                stateBuffer.withUnsafeMutableBufferPointer { states in
+                    _ = UnsafeMutableBufferPointer(rebasing: states[(row * stateSize)..<((row + 1) * stateSize)])
+                        .initialize(from: state.hidden)
+                }
+                return true
+            }
+            if advanced { rows.append(index) } else { counters.lateListens += 1 }
+        }
+        guard !rows.isEmpty else { return }
+        let count = rows.count
+        stateBuffer.withUnsafeMutableBufferPointer { states in
+            inputBuffer.withUnsafeBufferPointer { inputs in
+                model.step(states: states, inputs: inputs, count: count, workspace: &workspace)
+            }
+        }
+        counters.steps += count
+        counters.waves += 1
+
+        // Scatter the new states back; note who is due a recommendation.
+        let debounceMs = Int64(settings.debounce.components.seconds * 1000)
+        var due: [Int] = []
+        for (row, index) in rows.enumerated() {
+            let entry = pending[index]
+            let isDue = users.update(entry.user) { state -> Bool in
+                state.hidden = Array(stateBuffer[(row * stateSize)..<((row + 1) * stateSize)])
+                state.generation = generation.id
+                state.remember(entry.event)
+                state.lastEventMs = entry.timestampMs
+                state.listenCount += 1
+                if let last = state.lastRecommendationMs, entry.timestampMs - last < debounceMs { return false }
+                state.lastRecommendationMs = entry.timestampMs
+                return true
+            }
+            if isDue { due.append(row) }
+        }
+        guard !due.isEmpty else { return }
+        try recommend(rows: due, generation: generation, workspace: &workspace, emit: emit)
+    }
+
+    /// Scores the due rows of the wave's state buffer in one GEMM and emits their top-K.
+    private func recommend(
+        rows dueRows: [Int], generation: MusicGeneration, workspace: inout SequenceWorkspace,
+        emit: (DueRecommendation) throws -> Void
+    ) rethrows {
+        let model = generation.model
+        let stateSize = model.stateSize
+        let itemCount = model.itemCount
+        // Compact the due states to the front (rows only move up, so nothing is overwritten early).
+        for (target, row) in dueRows.enumerated() where target != row {
+            for offset in 0..<stateSize { stateBuffer[target * stateSize + offset] = stateBuffer[row * stateSize + offset] }
+        }
+        // At most 64 users' scores at a time (64 × 50k items = 12.8 MB).
+        let chunk = min(64, settings.maximumWave)
+        if scoreBuffer.count < min(chunk, dueRows.count) * itemCount {
+            scoreBuffer = [Float](repeating: 0, count: min(chunk, max(dueRows.count, 8)) * itemCount)
+        }
+        var start = 0
+        while start < dueRows.count {
+            let count = min(chunk, dueRows.count - start)
+            stateBuffer.withUnsafeBufferPointer { states in
+                vectorBuffer.withUnsafeMutableBufferPointer { vectors in
+                    model.userVectors(
+                        states: UnsafeBufferPointer(rebasing: states[(start * stateSize)...]), count: count, head: .short,
+                        into: vectors, workspace: &workspace
+                    )
+                }
+            }
+            vectorBuffer.withUnsafeBufferPointer { vectors in
+                scoreBuffer.withUnsafeMutableBufferPointer { model.scores(userVectors: vectors, count: count, into: $0) }
+            }
+            for offset in 0..<count {
+                let entry = pending[rows[dueRows[start + offset]]]
+                let base = offset * itemCount
+                guard let state = users.state(of: entry.user) else { continue }
+                for event in state.ring.suffix(settings.excludeRecent) where Int(event.item) < itemCount {
+                    scoreBuffer[base + Int(event.item)] = -.infinity
+                }
+                let found = scoreBuffer.withUnsafeBufferPointer { scores in
+                    selected.withUnsafeMutableBufferPointer { output in
+                        selector.select(UnsafeBufferPointer(rebasing: scores[base..<(base + itemCount)]), into: output)
+                    }
+                }
+                var items: [(Int32, Float)] = []
+                items.reserveCapacity(found)
+                for position in 0..<found {
+                    let item = selected[position]
+                    items.append((item, scoreBuffer[base + Int(item)]))
+                }
+                try emit(DueRecommendation(
+                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: items)))
+            }
+            start += count
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func remember(_ entry: Pending, in state: inout SequenceUserState) {
+        state.listenCount += 1
+        if entry.timestampMs < state.lastEventMs {
+            state.lateCount += 1
+            return
+        }
+        var event = entry.event
+        event.novel = !state.hasPlayed(event.item)
+        state.remember(event)
+        state.lastEventMs = entry.timestampMs
+    }
+
+    /// The model's view of a listen.
+    static func sequenceEvent(_ listen: ListenEvent, item: Int32) -> SequenceEvent {
+        SequenceEvent(
+            item: item, timestampMs: listen.timestampMs,
+            msPlayed: listen.msPlayed.map { Int32(clamping: $0) } ?? -1,
+            durationMs: listen.durationMs.map { Int32(clamping: $0) } ?? -1, skipped: listen.isSkip,
+            source: SequenceEvent.source(named: listen.context?.source),
+            device: SequenceEvent.device(named: listen.context?.device), novel: false
+        )
+    }
+}
