@@ -67,7 +67,15 @@ final class PipelineHarness: Sendable {
     func run(
         _ definition: PipelineDefinition, fault: FaultInjection? = nil, until done: @escaping @Sendable (PipelineStatus) -> Bool
     ) async throws -> (status: PipelineStatus, error: (any Error)?) {
-        let runner = PipelineRunner(definition: definition, environment: try environment(fault: fault), logger: logger)
+        try await run(
+            PipelineRunner(definition: definition, environment: try environment(fault: fault), logger: logger), until: done)
+    }
+
+    /// Runs a prepared runner until `done(status)` holds (or 90 s pass), then stops it gracefully.
+    @discardableResult
+    func run(
+        _ runner: PipelineRunner, until done: @escaping @Sendable (PipelineStatus) -> Bool
+    ) async throws -> (status: PipelineStatus, error: (any Error)?) {
         let task = Task { try await runner.run() }
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {

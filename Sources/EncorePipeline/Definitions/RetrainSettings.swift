@@ -26,7 +26,7 @@ public struct RetrainSettings: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = [
+    static let keys: Set<String> = [
         "every_minutes", "every_interactions", "min_interactions", "graph_model", "graph_epochs", "rnn_epochs",
         "holdout_fraction", "promote_margin", "threads",
     ]

@@ -110,11 +110,11 @@ public final class RetrainScheduler: Service, Sendable {
         let started = ContinuousClock.now
         let context = RetrainContext(
             trigger: trigger, interactions: interactions,
-            progress: { [logger, state] line in
+            progress: { [self] line in
                 logger.info("retrain: \(line)")
                 state.withLock { $0.status.lastProgress = line }
             },
-            isCancelled: { [stopRequested] in stopRequested.load(ordering: .relaxed) }
+            isCancelled: { [self] in stopRequested.load(ordering: .relaxed) }
         )
         let cycle = self.cycle
         let result: Result<RetrainOutcome, any Error> = await withCheckedContinuation { continuation in

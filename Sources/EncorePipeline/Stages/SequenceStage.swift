@@ -311,7 +311,7 @@ public final class SequenceStage {
                     items.append((item, scoreBuffer[base + Int(item)]))
                 }
                 try emit(DueRecommendation(
-                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: items)))
+                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: items))
             }
             start += count
         }

@@ -17,6 +17,7 @@ extension StoredUserState {
 
 extension MusicUserState: StoredUserState {}
 extension NotificationUserState: StoredUserState {}
+extension SequenceUserState: StoredUserState {}
 
 /// The live states of one stage, mutated in place while a batch is processed, with the set of
 /// users the batch touched.
