@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "EncorePipeline",
             dependencies: [
-                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
+                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation", "EncoreNumerics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,7 @@
 import EncoreCore
 import EncoreKafka
+import EncoreModels
+import EncoreNumerics
 import EncorePipeline
 import EncoreSimulation
 import Foundation
@@ -8,11 +10,19 @@ import Logging
 /// `encore bench ingest`: end-to-end listens per second through the music pipeline (embedded
 /// broker, decode, popularity stage, outputs, state + offsets in SQLite), and in the same run the
 /// raw librdkafka consume rate of the same messages with no processing.
+///
+/// With `stage = "rnn"` the pipeline serves a (randomly initialised, same cost as trained) RNN
+/// generation of the given sizes instead: every listen is one recurrent step in waves, states of
+/// about 3 KB are persisted with the offsets, and recommendations score the whole catalogue.
 public struct IngestBenchmark: Sendable {
     public var events = 1_000_000
     public var partitions = 64
     public var batchRecords = 500
     public var pipelinesDirectory = "pipelines"
+    /// `popularity` or `rnn`.
+    public var stage = "popularity"
+    public var rnnHidden = 128
+    public var rnnDimension = 64
 
     public init() {}
 
@@ -37,6 +47,7 @@ public struct IngestBenchmark: Sendable {
         // Messages: the simulator's listens (realistic sessions, so the debounce behaves as in production).
         let users = max(100, events / 140)
         let simulator = try MusicSimulator(configuration: SimulationConfiguration(users: users, days: 7, seed: 9))
+        let trackCount = simulator.groundTruth.catalogue.tracks.count
         var messages: [(key: [UInt8], value: [UInt8], time: Int64)] = []
         messages.reserveCapacity(events)
         var stream = simulator.makeEventStream()
@@ -86,9 +97,24 @@ public struct IngestBenchmark: Sendable {
             ?? PipelineDefinition(name: "music", consumerGroup: "encore-music", inputs: [.listens], stages: [.popularityBaseline(.init())])
         definition.consumerGroup = "bench-pipeline-\(UUID().uuidString)"
         definition.batch.maxRecords = batchRecords
+        let generations = ModelGenerations()
+        if stage == "rnn" {
+            definition.stages = [.sequenceModel(SequenceStage.Settings())]
+            var random = EncoreNumerics.SeededGenerator(seed: 3)
+            let vectors = (0..<(trackCount * rnnDimension)).map { _ in random.nextUniform() * 2 - 1 }
+            var modelConfiguration = SequenceModelConfiguration()
+            modelConfiguration.hiddenSize = rnnHidden
+            let model = try SequenceModel(
+                configuration: modelConfiguration,
+                items: ItemEmbeddingTable(vectors: vectors, itemCount: trackCount, dimension: rnnDimension, source: "random")
+            )
+            generations.install(MusicGeneration(id: 1, model: model, embeddingSource: "random"))
+            progress("pipeline stage: rnn (GRU H=\(rnnHidden), d=\(rnnDimension), \(trackCount) tracks)")
+        }
         let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("encore-bench-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
-        let environment = try PipelineEnvironment.open(storePath: storePath, kafka: client)
+        var environment = try PipelineEnvironment.open(storePath: storePath, kafka: client)
+        environment.generations = generations
         let runner = PipelineRunner(definition: definition, environment: environment, logger: logger)
         let task = Task { try await runner.run() }
         var started: ContinuousClock.Instant?

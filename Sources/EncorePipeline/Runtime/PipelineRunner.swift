@@ -1,5 +1,6 @@
 import EncoreCore
 import EncoreKafka
+import EncoreNumerics
 import EncoreStore
 import Foundation
 import Logging
@@ -74,6 +75,10 @@ public final class PipelineRunner: Service, Sendable {
     // MARK: The loop (pipeline thread only)
 
     private func loop() throws {
+        // OpenBLAS runs single-threaded inside the service: the stages' GEMMs are small (a wave
+        // of users), and BLAS worker threads spinning on them would take the other core from the
+        // second pipeline and the retrain worker (ARCHITECTURE.md, runtime model).
+        BLAS.setThreadCount(1)
         let topics = definition.inputs.map { $0.name(prefix: environment.topicPrefix) }
         // Whatever way the loop ends, no commit may land after this function returned (a runner
         // started next on the same store would otherwise read offsets that are about to change).

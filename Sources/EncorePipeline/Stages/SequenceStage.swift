@@ -47,6 +47,11 @@ public final class SequenceStage {
         var replayedSteps = 0
     }
 
+    private struct DueEntry {
+        var pending: Int
+        var exclusions: Range<Int>
+    }
+
     private struct Pending {
         var user: Int32
         var userID: UserID
@@ -68,7 +73,11 @@ public final class SequenceStage {
     private var rows: [Int] = []
     private var stateBuffer: [Float] = []
     private var inputBuffer: [Float] = []
-    private var vectorBuffer: [Float] = []
+    /// Users due a recommendation in this batch: their vectors (d each), and which listen and
+    /// which excluded items each belongs to.
+    private var dueVectors: [Float] = []
+    private var dueExclusions: [Int32] = []
+    private var dueEntries: [DueEntry] = []
     private var scoreBuffer: [Float] = []
     private var selected: [Int32] = []
     private var selector: TopKSelector
@@ -98,7 +107,6 @@ public final class SequenceStage {
             let model = generation.model
             stateBuffer = [Float](repeating: 0, count: settings.maximumWave * model.stateSize)
             inputBuffer = [Float](repeating: 0, count: settings.maximumWave * model.inputWidth)
-            vectorBuffer = [Float](repeating: 0, count: settings.maximumWave * model.items.dimension)
             selector = TopKSelector(k: min(settings.topK, model.itemCount))
             selected = [Int32](repeating: 0, count: selector.k)
             scoreBuffer = []
@@ -145,10 +153,11 @@ public final class SequenceStage {
             var start = 0
             while start < wave.count {
                 let end = min(wave.count, start + settings.maximumWave)
-                try step(wave[start..<end], generation: generation, workspace: &workspace, emit: emit)
+                step(wave[start..<end], generation: generation, workspace: &workspace)
                 start = end
             }
         }
+        try emitDue(generation: generation, emit: emit)
     }
 
     /// Rebuilds a state from its remembered listens under `generation` (h₀ = 0).
@@ -194,10 +203,7 @@ public final class SequenceStage {
 
     // MARK: Waves
 
-    private func step(
-        _ wave: ArraySlice<Int>, generation: MusicGeneration, workspace: inout SequenceWorkspace,
-        emit: (DueRecommendation) throws -> Void
-    ) rethrows {
+    private func step(_ wave: ArraySlice<Int>, generation: MusicGeneration, workspace: inout SequenceWorkspace) {
         let model = generation.model
         let stateSize = model.stateSize
         let inputWidth = model.inputWidth
@@ -258,46 +264,61 @@ public final class SequenceStage {
             if isDue { due.append(row) }
         }
         guard !due.isEmpty else { return }
-        try recommend(rows: due, generation: generation, workspace: &workspace, emit: emit)
-    }
-
-    /// Scores the due rows of the wave's state buffer in one GEMM and emits their top-K.
-    private func recommend(
-        rows dueRows: [Int], generation: MusicGeneration, workspace: inout SequenceWorkspace,
-        emit: (DueRecommendation) throws -> Void
-    ) rethrows {
-        let model = generation.model
-        let stateSize = model.stateSize
-        let itemCount = model.itemCount
-        // Compact the due states to the front (rows only move up, so nothing is overwritten early).
-        for (target, row) in dueRows.enumerated() where target != row {
+        // The due users' vectors now (their states move on in later waves); scoring waits for
+        // the end of the batch, so one GEMM covers many users (the item table is packed once).
+        for (target, row) in due.enumerated() where target != row {
             for offset in 0..<stateSize { stateBuffer[target * stateSize + offset] = stateBuffer[row * stateSize + offset] }
         }
-        // At most 64 users' scores at a time (64 × 50k items = 12.8 MB).
-        let chunk = min(64, settings.maximumWave)
-        if scoreBuffer.count < min(chunk, dueRows.count) * itemCount {
-            scoreBuffer = [Float](repeating: 0, count: min(chunk, max(dueRows.count, 8)) * itemCount)
+        let dimension = model.items.dimension
+        let first = dueVectors.count
+        dueVectors.append(contentsOf: repeatElement(0, count: due.count * dimension))
+        stateBuffer.withUnsafeBufferPointer { states in
+            dueVectors.withUnsafeMutableBufferPointer { vectors in
+                model.userVectors(
+                    states: states, count: due.count, head: .short,
+                    into: UnsafeMutableBufferPointer(rebasing: vectors[first...]), workspace: &workspace
+                )
+            }
         }
+        for row in due {
+            let index = rows[row]
+            let exclusionStart = dueExclusions.count
+            if let state = users.state(of: pending[index].user) {
+                for event in state.ring.suffix(settings.excludeRecent) { dueExclusions.append(event.item) }
+            }
+            dueEntries.append(DueEntry(pending: index, exclusions: exclusionStart..<dueExclusions.count))
+        }
+    }
+
+    /// Scores every due user of the batch (chunks of 64 rows per GEMM) and emits their top-K.
+    private func emitDue(generation: MusicGeneration, emit: (DueRecommendation) throws -> Void) rethrows {
+        defer {
+            dueVectors.removeAll(keepingCapacity: true)
+            dueExclusions.removeAll(keepingCapacity: true)
+            dueEntries.removeAll(keepingCapacity: true)
+        }
+        guard !dueEntries.isEmpty else { return }
+        let model = generation.model
+        let itemCount = model.itemCount
+        let dimension = model.items.dimension
+        let chunk = 64
+        let rowsNeeded = min(chunk, dueEntries.count)
+        if scoreBuffer.count < rowsNeeded * itemCount { scoreBuffer = [Float](repeating: 0, count: rowsNeeded * itemCount) }
         var start = 0
-        while start < dueRows.count {
-            let count = min(chunk, dueRows.count - start)
-            stateBuffer.withUnsafeBufferPointer { states in
-                vectorBuffer.withUnsafeMutableBufferPointer { vectors in
-                    model.userVectors(
-                        states: UnsafeBufferPointer(rebasing: states[(start * stateSize)...]), count: count, head: .short,
-                        into: vectors, workspace: &workspace
-                    )
+        while start < dueEntries.count {
+            let count = min(chunk, dueEntries.count - start)
+            dueVectors.withUnsafeBufferPointer { vectors in
+                scoreBuffer.withUnsafeMutableBufferPointer {
+                    model.scores(
+                        userVectors: UnsafeBufferPointer(rebasing: vectors[(start * dimension)...]), count: count, into: $0)
                 }
             }
-            vectorBuffer.withUnsafeBufferPointer { vectors in
-                scoreBuffer.withUnsafeMutableBufferPointer { model.scores(userVectors: vectors, count: count, into: $0) }
-            }
             for offset in 0..<count {
-                let entry = pending[rows[dueRows[start + offset]]]
+                let due = dueEntries[start + offset]
+                let entry = pending[due.pending]
                 let base = offset * itemCount
-                guard let state = users.state(of: entry.user) else { continue }
-                for event in state.ring.suffix(settings.excludeRecent) where Int(event.item) < itemCount {
-                    scoreBuffer[base + Int(event.item)] = -.infinity
+                for position in due.exclusions where Int(dueExclusions[position]) < itemCount {
+                    scoreBuffer[base + Int(dueExclusions[position])] = -.infinity
                 }
                 let found = scoreBuffer.withUnsafeBufferPointer { scores in
                     selected.withUnsafeMutableBufferPointer { output in

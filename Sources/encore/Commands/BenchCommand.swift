@@ -19,6 +19,14 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Partitions of encore.listens (the embedded broker keeps ~4–5 MB per partition).") var partitions: Int = 64
         @Option(help: "Records per batch (one SQLite transaction each).") var batchRecords: Int = 500
         @Option(help: "Directory of pipeline definitions.") var pipelines: String = "pipelines"
+        @Option(help: "Music stage to measure: popularity (the definition in pipelines/) or rnn (a GRU generation of the sizes below).")
+        var stage: String = "popularity"
+        @Option(help: "RNN hidden size (with --stage rnn).") var hidden: Int = 128
+        @Option(help: "Item embedding size d (with --stage rnn).") var dim: Int = 64
+
+        func validate() throws {
+            guard ["popularity", "rnn"].contains(stage) else { throw ValidationError("--stage must be popularity or rnn") }
+        }
 
         func run() async throws {
             var logger = Logger(label: "encore-bench")
@@ -28,6 +36,9 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.partitions = partitions
             benchmark.batchRecords = batchRecords
             benchmark.pipelinesDirectory = pipelines
+            benchmark.stage = stage
+            benchmark.rnnHidden = hidden
+            benchmark.rnnDimension = dim
             let result = try await benchmark.run(logger: logger) { line in
                 print(line)
                 fflush(nil)
@@ -38,7 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
                 ingest: \(result.events) listens, \(result.bytes / result.events) bytes each, \(partitions) partitions, batches of \(batchRecords)
                   produce          \(Int(result.produceRate)) messages/s
                   raw consume      \(Int(result.rawConsumeRate)) messages/s (librdkafka, no processing)
-                  pipeline         \(Int(result.pipelineRate)) listens/s (decode, popularity stage, outputs, SQLite state + offsets)
+                  pipeline         \(Int(result.pipelineRate)) listens/s (decode, \(stage) stage, outputs, SQLite state + offsets)
                   ratio            \(String(format: "%.2f", result.ratio)) (target ≥ 0.5)
                   pipeline time    poll \(String(format: "%.1f", t.poll)) s, process \(String(format: "%.1f", t.process)) s, delivery wait \(String(format: "%.1f", t.flush)) s, commit \(String(format: "%.1f", t.commit)) s over \(result.pipelineStatus.batches) batches; \(result.pipelineStatus.recommendations) recommendations produced
                   failed batch attempts \(result.pipelineStatus.failedBatchAttempts)\(result.pipelineStatus.lastError.map { " (last: \($0))" } ?? "")
