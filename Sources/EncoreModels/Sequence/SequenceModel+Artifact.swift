@@ -54,3 +54,12 @@ extension SequenceModel {
             dataFingerprint: metadata.dataFingerprint)
     }
 }
+
+extension SequenceModel {
+    /// The same model with `fingerprint` recorded as its training-data fingerprint.
+    public func withFingerprint(_ fingerprint: String) -> SequenceModel {
+        var copy = self
+        copy.dataFingerprint = fingerprint
+        return copy
+    }
+}

@@ -10,7 +10,9 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: "The last line of output is one JSON object with the metrics."
     )
 
-    @Option(help: "Model artifact written by `encore train --save`.") var model: String
+    @Option(help: "Model artifact written by `encore train --save`, or `rnn` (then see --artifact).") var model: String
+    @Option(help: "rnn: artifact written by `encore train --model rnn --save` (default: train one first).") var artifact: String?
+    @Option(help: "rnn: temporal:FRACTION or at:EPOCH_SECONDS.") var split = "temporal:0.2"
     @Option(help: "Data directory.") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected).") var format: String?
     @Option(help: "K of recall@K, ndcg@K, precision@K.") var topk = 20
@@ -24,6 +26,12 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if model == "rnn" {
+            var options = SequenceTrainingOptions(dataSource: data)
+            (options.format, options.split, options.artifactPath, options.threads) = (format, split, artifact, threads)
+            try SequenceTraining.evaluate(options, emit: GraphTraining.writeLine)
+            return
+        }
         try GraphTraining.evaluate(
             modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads,
             emit: GraphTraining.writeLine)

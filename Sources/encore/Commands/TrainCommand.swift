@@ -13,7 +13,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Model to train.") var model = "lightgcn"
     @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
-    @Option(help: "Training epochs.") var epochs = 100
+    @Option(help: "Training epochs (default: 100 for lightgcn, 10 for rnn).") var epochs: Int?
     @Option(help: "Triplets per mini-batch.") var batchSize = 2048
     @Option(help: "Embedding size d.") var dim = 64
     @Option(help: "Propagation layers K.") var layers = 3
@@ -29,9 +29,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Warm-start from a saved model artifact.") var warmStart: String?
     @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall:
         Double?
+    @Option(help: "rnn: temporal:FRACTION (last share of time is test) or at:EPOCH_SECONDS.") var split = "temporal:0.2"
+    @Option(help: "rnn: hidden size H (multiple of 8).") var hidden = 128
+    @Option(help: "rnn: item space, cooccurrence or lightgcn:ARTIFACT.") var embeddings = "cooccurrence"
 
     func validate() throws {
-        guard epochs >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
+        guard (epochs ?? 0) >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
         guard batchSize > 0, dim > 0, layers >= 0, topk > 0, threads > 0 else {
             throw ValidationError("--batch-size, --dim, --topk and --threads must be positive, --layers ≥ 0")
         }
@@ -42,10 +45,18 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if model == "rnn" {
+            var options = SequenceTrainingOptions(dataSource: data)
+            (options.format, options.split, options.hiddenSize, options.embeddings) = (format, split, hidden, embeddings)
+            (options.epochs, options.embeddingDimension, options.learningRate, options.seed) = (epochs ?? 10, dim, lr, seed)
+            (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
+            try SequenceTraining.train(options, emit: GraphTraining.writeLine)
+            return
+        }
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
         options.format = format
-        options.epochs = epochs
+        options.epochs = epochs ?? 100
         options.batchSize = batchSize
         options.embeddingDimension = dim
         options.layerCount = layers
