@@ -64,14 +64,16 @@ extension EncoreStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT user_index, item_index, ts_ms, skipped, src_partition, src_offset FROM listens
+                    SELECT user_index, item_index, ts_ms, skipped, src_partition, src_offset,
+                           ms_played, duration_ms, device, source FROM listens
                     WHERE ts_ms >= ? ORDER BY user_index, ts_ms, id
                     """,
                 arguments: [sinceMs]
             ).map {
                 StoredListen(
                     user: UserIndex($0[0] as Int32), item: ItemIndex($0[1] as Int32), timestampMs: $0[2],
-                    skipped: $0[3], position: SourcePosition(partition: $0[4], offset: $0[5])
+                    skipped: $0[3], position: SourcePosition(partition: $0[4], offset: $0[5]), msPlayed: $0[6],
+                    durationMs: $0[7], device: $0[8], source: $0[9]
                 )
             }
         }
@@ -115,6 +117,10 @@ public struct StoredListen: Sendable, Equatable {
     public var timestampMs: Int64
     public var skipped: Bool?
     public var position: SourcePosition
+    public var msPlayed: Int64?
+    public var durationMs: Int64?
+    public var device: String?
+    public var source: String?
 }
 
 extension EncoreStore {

@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreEvaluation
 import EncoreModels
+import EncorePipeline
 import EncoreSimulation
 import EncoreStore
 import Foundation
@@ -161,5 +162,28 @@ public struct SequenceData: Sendable {
         return SequenceData(
             records: records, itemCount: trackIndex.count, userCount: userIndex.count,
             description: "simulator users=\(users) tracks=\(tracks) days=\(days) seed=\(seed)")
+    }
+}
+
+extension SequenceData {
+    /// The listens of an open store (the retrain cycle's snapshot).
+    public init(store: EncoreStore) throws {
+        let users = try IdentifierMap(kind: .users, store: store)
+        let tracks = try IdentifierMap(kind: .tracks, store: store)
+        let listens = try store.listens()
+        guard !listens.isEmpty else { throw EvaluationError(.unreadableFile, "the store holds no listens") }
+        // The stage's view of each listen (same skip rule, lengths and context), quantized as the
+        // live state remembers it, so training and serving see the same inputs.
+        let records = listens.enumerated().map { index, listen in
+            let event = ListenEvent(
+                userID: UserID(""), trackID: TrackID(""), timestampMs: listen.timestampMs, msPlayed: listen.msPlayed,
+                durationMs: listen.durationMs, skipped: listen.skipped,
+                context: ListenContext(device: listen.device, source: listen.source))
+            return Record(
+                user: listen.user.rawValue,
+                event: SequenceUserState.quantize(SequenceStage.sequenceEvent(event, item: listen.item.rawValue)),
+                order: index)
+        }
+        self.init(records: records, itemCount: tracks.count, userCount: users.count, description: "store")
     }
 }

@@ -353,7 +353,7 @@ public final class SequenceStage {
     }
 
     /// The model's view of a listen.
-    static func sequenceEvent(_ listen: ListenEvent, item: Int32) -> SequenceEvent {
+    public static func sequenceEvent(_ listen: ListenEvent, item: Int32) -> SequenceEvent {
         SequenceEvent(
             item: item, timestampMs: listen.timestampMs,
             msPlayed: listen.msPlayed.map { Int32(clamping: $0) } ?? -1,
