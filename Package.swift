@@ -22,6 +22,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The HTTP server (health, metrics, recommendations, status page); default traits off so the
+        // build does not pull swift-configuration in.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already in the graph through Hummingbird; named for NIOCore's ByteBuffer API (response bodies)
+        // and HTTPTypes' header names.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries (Debian packages; pkg-config names).
@@ -63,10 +71,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EncoreServer",
+            dependencies: [
+                "EncoreCore", "EncorePipeline", "EncoreStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EncoreApp",
             dependencies: [
                 "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
-                "EncoreSimulation", "EncorePipeline", "EncoreNumerics",
+                "EncoreSimulation", "EncorePipeline", "EncoreNumerics", "EncoreServer",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +102,7 @@ let package = Package(
             name: "encore",
             dependencies: [
                 "EncoreApp", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreStore", "EncoreSimulation",
+                "EncoreServer",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,6 +151,22 @@ let package = Package(
                 "encore",  // the process-level crash test runs the real executable
                 "EncorePipeline", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation", "EncoreCore",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreServerTests",
+            dependencies: [
+                "encore",  // ModelsCommand parsing
+                "EncoreServer", "EncorePipeline", "EncoreStore", "EncoreCore", "EncoreKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -157,3 +157,66 @@ extension EncoreStore {
         }
     }
 }
+
+extension EncoreStore {
+    /// The most recent decisions, newest first, with the external user id (the status page).
+    public func recentDecisions(limit: Int) throws(StoreError) -> [RecordedDecision] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.decision_id, d.request_id, u.user_id, d.notification_id, d.action, d.send_at_ms,
+                        d.p_open, d.model, d.reason, d.request_ts_ms
+                    FROM notification_decisions d JOIN users u ON u.user_index = d.user_index
+                    ORDER BY d.rowid DESC LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map {
+                RecordedDecision(
+                    decision: NotificationDecision(
+                        decisionID: $0[0], requestID: RequestID($0[1]), userID: UserID($0[2]),
+                        notificationID: NotificationID($0[3]), action: DecisionAction(rawValue: $0[4]) ?? .suppress,
+                        sendAtMs: $0[5], pOpen: $0[6], model: $0[7], reason: $0[8]
+                    ),
+                    requestTimestampMs: $0[9]
+                )
+            }
+        }
+    }
+
+    /// A user's most recent listens (item and event time), newest first.
+    public func recentListens(of user: UserIndex, limit: Int) throws(StoreError) -> [(item: ItemIndex, timestampMs: Int64)] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT item_index, ts_ms FROM listens WHERE user_index = ? ORDER BY ts_ms DESC, id DESC LIMIT ?",
+                arguments: [user.rawValue, limit]
+            ).map { (ItemIndex($0[0] as Int32), $0[1]) }
+        }
+    }
+
+    /// Streams the item and event time of every listen stored after row `afterRowID`, in
+    /// insertion order, and returns the last row id seen (or `afterRowID` when none): lets a
+    /// reader keep an aggregate up to date without reading the history again.
+    public func forEachListenTime(
+        afterRowID: Int64, _ body: (ItemIndex, Int64) -> Void
+    ) throws(StoreError) -> Int64 {
+        try read { db in
+            var last = afterRowID
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT id, item_index, ts_ms FROM listens WHERE id > ? ORDER BY id", arguments: [afterRowID]
+            )
+            while let row = try cursor.next() {
+                last = row[0]
+                body(ItemIndex(row[1] as Int32), row[2])
+            }
+            return last
+        }
+    }
+}
+
+/// A stored decision with the event time of the request it answered.
+public struct RecordedDecision: Sendable, Equatable {
+    public var decision: NotificationDecision
+    public var requestTimestampMs: Int64
+}

@@ -98,4 +98,112 @@ public struct ModelRegistry: Sendable {
         }
         if changed == 0 { throw StoreError(.notFound, "no model \(name)@\(version) in the registry") }
     }
+
+    /// The promoted generation of `name`, or `nil` when none is.
+    public func promoted(name: String) throws(StoreError) -> Entry? {
+        try list(name: name).first { $0.status == Self.promotedStatus }
+    }
+
+    /// Promotes `name@version`: the generation serving until now (if another) becomes `retired`,
+    /// and the promotion is logged so that ``rollback(name:atMs:)`` can undo it. Promoting the
+    /// generation already promoted changes nothing.
+    ///
+    /// - Returns: the version that was promoted before, if any.
+    /// - Throws: ``StoreError`` `notFound` when there is no such generation.
+    @discardableResult
+    public func promote(name: String, version: Int, atMs: Int64) throws(StoreError) -> Int? {
+        try store.write { db in
+            guard try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM model_registry WHERE name = ? AND version = ?", arguments: [name, version]
+            ) != nil else {
+                throw StoreError(.notFound, "no model \(name)@\(version) in the registry")
+            }
+            let previous = try Int.fetchOne(
+                db, sql: "SELECT version FROM model_registry WHERE name = ? AND status = ? ORDER BY version DESC LIMIT 1",
+                arguments: [name, Self.promotedStatus]
+            )
+            if previous == version { return previous }
+            try db.execute(
+                sql: "UPDATE model_registry SET status = ? WHERE name = ? AND status = ?",
+                arguments: [Self.retiredStatus, name, Self.promotedStatus]
+            )
+            try db.execute(
+                sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
+                arguments: [Self.promotedStatus, name, version]
+            )
+            try db.execute(
+                sql: "INSERT INTO model_promotions (name, version, promoted_ms) VALUES (?, ?, ?)",
+                arguments: [name, version, atMs]
+            )
+            return previous
+        }
+    }
+
+    /// Undoes the latest promotion of `name`: its generation becomes `retired` and the generation
+    /// promoted before it is promoted again. Rolling back twice goes two promotions back.
+    ///
+    /// - Returns: the version rolled back from and the version serving now.
+    /// - Throws: ``StoreError`` `notFound` when fewer than two promotions of `name` are left to
+    ///   go back through.
+    @discardableResult
+    public func rollback(name: String, atMs: Int64) throws(StoreError) -> (from: Int, to: Int) {
+        try store.write { db in
+            let stack = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, version FROM model_promotions WHERE name = ? AND rolled_back_ms IS NULL
+                    ORDER BY id DESC LIMIT 2
+                    """,
+                arguments: [name]
+            )
+            guard stack.count == 2 else {
+                throw StoreError(.notFound, "no earlier promotion of \(name) to roll back to")
+            }
+            let undone: Int64 = stack[0]["id"]
+            let from: Int = stack[0]["version"]
+            let to: Int = stack[1]["version"]
+            try db.execute(
+                sql: "UPDATE model_promotions SET rolled_back_ms = ? WHERE id = ?", arguments: [atMs, undone]
+            )
+            try db.execute(
+                sql: "UPDATE model_registry SET status = ? WHERE name = ? AND status = ?",
+                arguments: [Self.retiredStatus, name, Self.promotedStatus]
+            )
+            try db.execute(
+                sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
+                arguments: [Self.promotedStatus, name, to]
+            )
+            return (from, to)
+        }
+    }
+
+    /// One promotion of the log, newest first in ``promotions(name:)``.
+    public struct Promotion: Sendable, Equatable {
+        public var name: String
+        public var version: Int
+        public var promotedMs: Int64
+        /// When a rollback undid it, or `nil` while it stands.
+        public var rolledBackMs: Int64?
+    }
+
+    /// The promotion log of `name`, newest first.
+    public func promotions(name: String) throws(StoreError) -> [Promotion] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT name, version, promoted_ms, rolled_back_ms FROM model_promotions WHERE name = ?
+                    ORDER BY id DESC
+                    """,
+                arguments: [name]
+            ).map { Promotion(name: $0[0], version: $0[1], promotedMs: $0[2], rolledBackMs: $0[3]) }
+        }
+    }
+
+    /// The status of the generation serving requests.
+    public static let promotedStatus = "promoted"
+    /// The status of a generation that served before and was replaced or rolled back.
+    public static let retiredStatus = "retired"
+    /// The status of a generation saved but never promoted.
+    public static let candidateStatus = "candidate"
 }

@@ -89,6 +89,20 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2 model promotion log") { db in
+            // Every promotion in order, so that a rollback knows which generation was serving
+            // before; a rolled-back promotion keeps its row with the time it was undone.
+            try db.execute(sql: """
+                CREATE TABLE model_promotions (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    promoted_ms INTEGER NOT NULL,
+                    rolled_back_ms INTEGER
+                );
+                CREATE INDEX model_promotions_by_name ON model_promotions(name, id);
+                """)
+        }
         return migrator
     }
 }

@@ -13,7 +13,7 @@ struct Encore: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, RunCommand.self, BrokerCommand.self, SimulateCommand.self, PipelinesCommand.self,
-            TrainCommand.self, EvalCommand.self, BenchCommand.self,
+            TrainCommand.self, EvalCommand.self, BenchCommand.self, ModelsCommand.self, RetrainCommand.self,
         ]
     )
 }

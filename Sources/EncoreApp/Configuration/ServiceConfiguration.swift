@@ -16,6 +16,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Stable instance name (static group membership); empty = dynamic membership.
     public var instanceID = ""
     public var logging = Logging()
+    public var http = HTTP()
 
     public init() {}
 
@@ -49,6 +50,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
         public var enabled: [String] = []
     }
 
+    /// The HTTP server (health, metrics, recommendations, status page).
+    public struct HTTP: Sendable, Equatable {
+        /// TCP port; 0 (the default without a configuration file) disables the server. The
+        /// shipped `config/encore.yaml` sets 8080.
+        public var port = 0
+        /// Interface to bind.
+        public var host = "127.0.0.1"
+        /// `/health/ready` fails while the summed consumer lag is above this many records.
+        public var readyMaximumLag: Int64 = 10_000
+    }
+
     public struct Logging: Sendable, Equatable {
         public var level: Logger.Level = .info
         /// `text` or `json` (one JSON object per line).
@@ -66,7 +78,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         var configuration = ServiceConfiguration()
         let root = try YAMLField.document(text, source: source)
         guard root.isPresent else { return configuration }
-        try root.requireMapping(allowedKeys: ["kafka", "embedded", "store", "pipelines", "instance_id", "logging"])
+        try root.requireMapping(allowedKeys: [
+            "kafka", "embedded", "store", "pipelines", "instance_id", "logging", "http",
+        ])
         let kafka = root["kafka"]
         if kafka.isPresent {
             try kafka.requireMapping(allowedKeys: [
@@ -119,6 +133,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 throw logging["format"].error("must be text or json")
             }
         }
+        let http = root["http"]
+        if http.isPresent {
+            try http.requireMapping(allowedKeys: ["port", "host", "ready_max_lag"])
+            configuration.http.port = try http["port"].integer(in: 0...65_535, default: 0)
+            configuration.http.host = try http["host"].string(default: "127.0.0.1")
+            if configuration.http.host.isEmpty { throw http["host"].error("must not be empty") }
+            configuration.http.readyMaximumLag = Int64(
+                try http["ready_max_lag"].integer(in: 0...Int(Int32.max), default: 10_000)
+            )
+        }
         return configuration
     }
 
@@ -133,6 +157,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         ("ENCORE_INSTANCE_ID", "instance_id"),
         ("ENCORE_LOG_LEVEL", "logging.level"),
         ("ENCORE_LOG_FORMAT", "logging.format"),
+        ("ENCORE_HTTP_PORT", "http.port (0 = no HTTP server)"),
+        ("ENCORE_HTTP_HOST", "http.host"),
         ("ENCORE_CONFIG", "the configuration file (default config/encore.yaml)"),
     ]
 
@@ -171,6 +197,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
             case "ENCORE_LOG_FORMAT":
                 guard ["text", "json"].contains(value) else { throw fail("must be text or json") }
                 logging.format = value
+            case "ENCORE_HTTP_PORT":
+                guard let port = Int(value), (0...65_535).contains(port) else {
+                    throw fail("must be an integer in 0...65535, got '\(value)'")
+                }
+                http.port = port
+            case "ENCORE_HTTP_HOST":
+                guard !value.isEmpty else { throw fail("must not be empty") }
+                http.host = value
             default: break
             }
         }

@@ -335,7 +335,11 @@ public final class PipelineRunner: Service, Sendable {
         metrics.deadLettered.increment(by: summary.deadLetters)
         metrics.recommendations.increment(by: summary.recommendations)
         metrics.decisions.increment(by: summary.decisions)
-        metrics.batchDuration.record(duration: started.duration(to: .now))
+        let batchDuration = started.duration(to: .now)
+        metrics.batchDuration.record(duration: batchDuration)
+        // A decision is durable (and delivered) when its batch is committed: from the poll that
+        // took its request to here.
+        if summary.decisions > 0 { metrics.decisionLatency.record(duration: batchDuration) }
     }
 
     private func refreshLag(consumer: KafkaConsumer) {
@@ -379,6 +383,8 @@ private struct RunnerMetrics: Sendable {
     let decisions: Counter
     let failedBatches: Counter
     let batchDuration: Timer
+    /// Per batch that made decisions: from the poll that took the requests to the commit.
+    let decisionLatency: Timer
     let lag: Gauge
 
     init(pipeline: String) {
@@ -388,6 +394,7 @@ private struct RunnerMetrics: Sendable {
         decisions = Counter(label: "encore_decisions_total", dimensions: [("pipeline", pipeline)])
         failedBatches = Counter(label: "encore_failed_batch_attempts_total", dimensions: [("pipeline", pipeline)])
         batchDuration = Timer(label: "encore_batch_duration_seconds", dimensions: [("pipeline", pipeline)])
+        decisionLatency = Timer(label: "encore_decision_latency_seconds", dimensions: [("pipeline", pipeline)])
         lag = Gauge(label: "encore_consumer_lag", dimensions: [("pipeline", pipeline)])
     }
 }
