@@ -34,52 +34,33 @@ public struct EncoreService: Sendable {
             topicPrefix: configuration.kafka.topicPrefix
         )
         environment.instanceID = configuration.instanceID.isEmpty ? nil : configuration.instanceID
-        let runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
+        var http: ServerConfiguration?
+        if configuration.http.port != 0 {
+            var server = ServerConfiguration()
+            server.port = configuration.http.port
+            server.host = configuration.http.host
+            server.readyMaximumLag = configuration.http.readyMaximumLag
+            http = server
+        }
+        let runtime = try EncoreRuntime(
+            definitions: definitions, environment: environment, http: http, metrics: metricsRegistry, logger: logger)
+        defer { runtime.shutdown() }
         logger.info("encore running", metadata: [
             "bootstrap": "\(topology.bootstrapServers)", "store": "\(configuration.store.path)",
             "pipelines": "\(definitions.map(\.name).joined(separator: ","))",
+            "generation": "\(environment.generations.currentMusic?.label ?? "none (baselines serve)")",
+            "retrain": "\(runtime.scheduler == nil ? "off" : "on")",
         ])
-        var services = runners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-        if configuration.http.port != 0 {
-            let server = makeHTTPServer(
-                runners: runners, definitions: definitions, environment: environment, metrics: metricsRegistry
-            )
-            // First in, last out: health and metrics answer while the pipelines drain.
-            services.insert(ServiceGroupConfiguration.ServiceConfiguration(service: server), at: 0)
+        if let server = runtime.server {
             print("status page: \(server.dependencies.configuration.statusPageURL)")
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services,
+                services: runtime.services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
-    }
-
-    /// The HTTP server over the live runners and store, serving the popularity baseline's
-    /// recommendations (with the music pipeline's settings when one runs).
-    private func makeHTTPServer(
-        runners: [PipelineRunner], definitions: [PipelineDefinition], environment: PipelineEnvironment,
-        metrics: PrometheusCollectorRegistry
-    ) -> EncoreHTTPServer {
-        var server = ServerConfiguration()
-        server.port = configuration.http.port
-        server.host = configuration.http.host
-        server.readyMaximumLag = configuration.http.readyMaximumLag
-        var popularity = PopularityBaseline.Settings()
-        for definition in definitions {
-            for case .popularityBaseline(let settings) in definition.stages { popularity = settings }
-        }
-        let statuses: @Sendable () -> [PipelineStatus] = { runners.map(\.status) }
-        let dependencies = ServerDependencies(
-            configuration: server, store: environment.store, pipelineStatuses: statuses,
-            recommendations: PopularityRecommendationSource(
-                store: environment.store, users: environment.users, tracks: environment.tracks, settings: popularity
-            ),
-            modelCheck: ServerDependencies.baselineModelCheck(statuses), metrics: metrics
-        )
-        return EncoreHTTPServer(dependencies: dependencies, logger: logger)
     }
 }

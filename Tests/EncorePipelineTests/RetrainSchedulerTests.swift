@@ -15,7 +15,7 @@ struct RetrainSchedulerTests {
     /// A cycle that records how it was run and takes `duration` (or until cancelled).
     final class RecordingCycle: RetrainCycle {
         struct Record: Sendable {
-            var triggers: [RetrainTrigger] = []
+            var triggers: [RetrainReason] = []
             var running = 0
             var maximumRunning = 0
             var cancelledSeen = false

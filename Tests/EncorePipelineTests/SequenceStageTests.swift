@@ -147,10 +147,10 @@ struct SequenceStageTests {
         let live = LiveRecommendations(
             store: store, users: try IdentifierMap(kind: .users, store: store),
             tracks: try IdentifierMap(kind: .tracks, store: store), generations: environment.generations)
-        let answer = try live.recommendation(for: UserID("user-0"), k: 7, nowMs: 0)
+        let answer = try live.recommendation(for: UserID("user-0"), k: 7)
         #expect(answer.model == "rnn@2" && answer.items.count == 7)
         #expect(throws: LiveRecommendations.Unavailable.unknownUser) {
-            try live.recommendation(for: UserID("nobody"), k: 7, nowMs: 0)
+            try live.recommendation(for: UserID("nobody"), k: 7)
         }
     }
 

@@ -37,8 +37,8 @@ public struct LiveRecommendations: Sendable {
         case noHistory
     }
 
-    /// The top-`k` tracks for `userID` at this moment, as a ``Recommendation``.
-    public func recommendation(for userID: UserID, k: Int, nowMs: Int64) throws -> Recommendation {
+    /// The top-`k` tracks for `userID` after the user's newest listen (the recommendation's time).
+    public func recommendation(for userID: UserID, k: Int) throws -> Recommendation {
         guard let user = users.index(of: userID.rawValue) else { throw Unavailable.unknownUser }
         guard let generation = generations.currentMusic else { throw Unavailable.noModel }
         guard let row = try store.userState(UserIndex(user), kind: SequenceUserState.kind),
@@ -51,7 +51,7 @@ public struct LiveRecommendations: Sendable {
         let items = SequenceStage.recommend(
             state, generation: generation, k: k, excludeRecent: excludeRecent, workspace: &workspace)
         return Recommendation(
-            userID: userID, timestampMs: nowMs, model: generation.label,
+            userID: userID, timestampMs: state.lastEventMs, model: generation.label,
             items: zip(tracks.ids(at: items.map(\.0)), items).map { ScoredTrack(trackID: TrackID($0 ?? ""), score: $1.1) },
             reason: "next up from your listening sequence"
         )

@@ -12,7 +12,7 @@ public protocol RetrainCycle: Sendable {
 /// What a running cycle gets from the scheduler.
 public struct RetrainContext: Sendable {
     /// Why the cycle runs.
-    public var trigger: RetrainTrigger
+    public var trigger: RetrainReason
     /// Listens in the store when the cycle started.
     public var interactions: Int
     /// Progress lines (logged, and shown on the status page).
@@ -21,7 +21,7 @@ public struct RetrainContext: Sendable {
     public var isCancelled: @Sendable () -> Bool
 
     public init(
-        trigger: RetrainTrigger, interactions: Int, progress: @escaping @Sendable (String) -> Void,
+        trigger: RetrainReason, interactions: Int, progress: @escaping @Sendable (String) -> Void,
         isCancelled: @escaping @Sendable () -> Bool
     ) {
         self.trigger = trigger
@@ -32,7 +32,7 @@ public struct RetrainContext: Sendable {
 }
 
 /// Why a cycle ran.
-public enum RetrainTrigger: String, Sendable, Equatable {
+public enum RetrainReason: String, Sendable, Equatable {
     case timer, interactions, manual, startup
 }
 
@@ -47,7 +47,7 @@ public struct RetrainOutcome: Sendable, Equatable {
     /// Holdout metrics of the candidate and of the current generation (same holdout, same run).
     public var candidateMetrics: [String: Double]
     public var currentMetrics: [String: Double]
-    public var trigger: RetrainTrigger
+    public var trigger: RetrainReason
     public var interactions: Int
     public var seconds: Double
     /// When the cycle finished (wall clock, ms since the epoch).
@@ -55,7 +55,7 @@ public struct RetrainOutcome: Sendable, Equatable {
 
     public init(
         promoted: Bool, generation: Int64?, reason: String, candidateMetrics: [String: Double] = [:],
-        currentMetrics: [String: Double] = [:], trigger: RetrainTrigger = .manual, interactions: Int = 0,
+        currentMetrics: [String: Double] = [:], trigger: RetrainReason = .manual, interactions: Int = 0,
         seconds: Double = 0, finishedMs: Int64 = 0
     ) {
         self.promoted = promoted

@@ -85,9 +85,9 @@ public final class RetrainScheduler: Service, Sendable {
     }
 
     /// Why a cycle is due now, if it is.
-    private func dueTrigger() throws -> RetrainTrigger? {
+    private func dueTrigger() throws -> RetrainReason? {
         let listens = try store.counts().listens
-        return state.withLock { state -> RetrainTrigger? in
+        return state.withLock { state -> RetrainReason? in
             if state.forced { return .manual }
             guard listens >= settings.minimumInteractions else { return nil }
             guard let previous = state.interactionsAtLastCycle else { return .startup }
@@ -99,7 +99,7 @@ public final class RetrainScheduler: Service, Sendable {
         }
     }
 
-    private func runCycle(trigger: RetrainTrigger) async {
+    private func runCycle(trigger: RetrainReason) async {
         let interactions = (try? store.counts().listens) ?? 0
         state.withLock {
             $0.forced = false
@@ -124,8 +124,17 @@ public final class RetrainScheduler: Service, Sendable {
             thread.name = "encore-retrain"
             thread.start()
         }
-        let seconds = started.duration(to: .now).inSeconds
-        Metrics.Timer(label: "encore_retrain_duration_seconds").recordSeconds(seconds)
+        let elapsed = started.duration(to: .now)
+        let seconds = elapsed.inSeconds
+        // The same series as the HTTP server's RetrainMetrics: cycle time and count by outcome.
+        let outcomeName: String
+        switch result {
+        case .success(let outcome): outcomeName = outcome.promoted ? "promoted" : "rejected"
+        case .failure: outcomeName = "failed"
+        }
+        Metrics.Timer(label: "encore_retrain_duration_seconds", dimensions: [("outcome", outcomeName)])
+            .record(duration: elapsed)
+        Counter(label: "encore_retrain_cycles_total", dimensions: [("outcome", outcomeName)]).increment()
         state.withLock { state in
             state.status.running = false
             state.status.cycles += 1
@@ -146,14 +155,11 @@ public final class RetrainScheduler: Service, Sendable {
         }
         switch result {
         case .success(let outcome):
-            Counter(label: "encore_retrain_cycles_total", dimensions: [("outcome", outcome.promoted ? "promoted" : "kept")])
-                .increment()
             logger.info("retrain cycle finished", metadata: [
                 "promoted": "\(outcome.promoted)", "generation": "\(outcome.generation.map(String.init) ?? "-")",
                 "reason": "\(outcome.reason)", "seconds": "\(String(format: "%.1f", seconds))",
             ])
         case .failure(let error):
-            Counter(label: "encore_retrain_cycles_total", dimensions: [("outcome", "failed")]).increment()
             logger.error("retrain cycle failed; the current generation stays", metadata: ["error": "\(error)"])
         }
     }
