@@ -2,6 +2,7 @@ import EncoreKafka
 import EncorePipeline
 import EncoreServer
 import EncoreStore
+import Foundation
 import Logging
 import ServiceLifecycle
 import Prometheus
@@ -47,6 +48,7 @@ public struct EncoreService: Sendable {
             // First in, last out: health and metrics answer while the pipelines drain.
             services.insert(ServiceGroupConfiguration.ServiceConfiguration(service: server), at: 0)
             print("status page: \(server.dependencies.configuration.statusPageURL)")
+            fflush(nil)
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
