@@ -34,8 +34,17 @@ public struct EncoreHTTPServer: Service {
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await sampler.run() }
-            group.addTask { try await application.run() }
-            try await group.waitForAll()
+            // The server decides when this service ends (graceful shutdown, or failing to bind);
+            // the sampler goes with it.
+            defer { group.cancelAll() }
+            do {
+                try await application.run()
+            } catch {
+                throw ServerError(
+                    "the HTTP server on \(configuration.host):\(configuration.port) failed (http.port, ENCORE_HTTP_PORT)",
+                    underlying: error
+                )
+            }
         }
     }
 }
