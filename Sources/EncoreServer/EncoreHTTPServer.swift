@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The HTTP server as a `Service`: the routes of ``EncoreRouter`` and the status sampler.
@@ -9,22 +10,33 @@ import ServiceLifecycle
 public struct EncoreHTTPServer: Service {
     public let dependencies: ServerDependencies
     private let logger: Logger
+    private let onListening: @Sendable (_ port: Int) async -> Void
 
-    public init(dependencies: ServerDependencies, logger: Logger) {
+    /// - Parameter onListening: called once the server accepts connections, with the port it
+    ///   is bound to (the configured one; the system's choice when the server configuration
+    ///   asks for port 0, as tests do).
+    public init(
+        dependencies: ServerDependencies, logger: Logger,
+        onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) {
         self.dependencies = dependencies
         self.logger = logger
+        self.onListening = onListening
     }
 
     public func run() async throws {
         let configuration = dependencies.configuration
         let logger = logger
+        let onListening = onListening
         let application = Application(
             router: EncoreRouter.build(dependencies),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "encore"
             ),
-            onServerRunning: { _ in
-                logger.notice("status page at \(configuration.statusPageURL)")
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                logger.notice("status page at http://\(configuration.host):\(port)/")
+                await onListening(port)
             },
             logger: logger
         )
