@@ -158,7 +158,7 @@ let package = Package(
             name: "EncoreServerTests",
             dependencies: [
                 "encore",  // ModelsCommand parsing
-                "EncoreServer", "EncorePipeline", "EncoreStore", "EncoreCore", "EncoreKafka",
+                "EncoreServer", "EncoreApp", "EncorePipeline", "EncoreStore", "EncoreCore", "EncoreKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -167,6 +167,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -34,6 +34,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# On failure, show what the processes said.
+trap 'echo "failed at line $LINENO; logs:" >&2; tail -n 20 "$WORK"/*.log >&2' ERR
 
 wait_for() {  # wait_for SECONDS COMMAND…
     local deadline=$((SECONDS + $1)); shift
@@ -55,15 +57,31 @@ PIDS+=($!)
 wait_for 60 curl -sf "http://127.0.0.1:$PORT/health/live"
 echo "service up: $(grep -m1 'status page' "$WORK/run.log" || echo "http://127.0.0.1:$PORT/")"
 
+applied() {  # records the pipelines have applied so far, from /metrics
+    curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^encore_records_total\{.*outcome="applied"\}/ {sum += $2} END {print sum + 0}'
+}
+wait_until_drained() {  # until the applied count is positive and stops moving
+    local previous=-1 current deadline=$((SECONDS + 120))
+    while :; do
+        current=$(applied)
+        if [ "$current" -gt 0 ] && [ "$current" = "$previous" ]; then break; fi
+        if ((SECONDS > deadline)); then echo "the pipelines did not drain" >&2; return 1; fi
+        previous=$current
+        sleep 2
+    done
+    echo "applied $current records"
+}
+
 # Traffic in two waves, so that the throughput chart has a shape.
 "$BIN" simulate --users 400 --tracks 1500 --days 2 --seed 7 --bootstrap-servers "$BOOTSTRAP" >"$WORK/simulate1.log" 2>&1
-wait_for 60 curl -sf "http://127.0.0.1:$PORT/health/ready"
+wait_until_drained
 STORE="$WORK/encore.sqlite"
 "$BIN" train --data "$STORE" --registry "$STORE" --epochs 4 --eval-every 0 --dim 16 --threads 1 --seed 1 \
     >"$WORK/train1.log" 2>&1
 "$BIN" models promote lightgcn@1 --store "$STORE"
 sleep $((SECONDS_OF_TRAFFIC / 2))
 "$BIN" simulate --users 400 --tracks 1500 --days 3 --seed 8 --bootstrap-servers "$BOOTSTRAP" >"$WORK/simulate2.log" 2>&1
+wait_until_drained
 "$BIN" train --data "$STORE" --registry "$STORE" --epochs 8 --eval-every 0 --dim 16 --threads 1 --seed 2 \
     >"$WORK/train2.log" 2>&1
 "$BIN" models promote lightgcn@2 --store "$STORE"

@@ -2,6 +2,7 @@ import EncoreKafka
 import EncorePipeline
 import EncoreServer
 import EncoreStore
+import Foundation
 import Logging
 import ServiceLifecycle
 import Prometheus
@@ -53,6 +54,7 @@ public struct EncoreService: Sendable {
         ])
         if let server = runtime.server {
             print("status page: \(server.dependencies.configuration.statusPageURL)")
+            fflush(nil)
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

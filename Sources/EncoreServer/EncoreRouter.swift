@@ -68,7 +68,8 @@ public enum EncoreRouter {
             case .alreadyRunning(let cycle):
                 return json(RetrainAnswer(status: "already_running", cycle: cycle, reason: nil), status: .conflict)
             case .unavailable(let reason):
-                return json(RetrainAnswer(status: "unavailable", cycle: nil, reason: reason), status: .serviceUnavailable)
+                return json(
+                    RetrainAnswer(status: "unavailable", cycle: nil, reason: reason), status: .serviceUnavailable)
             }
         }
         router.get("/") { _, _ in

@@ -26,7 +26,9 @@ public struct GenerationSummary: Sendable, Equatable {
         floatCount = entry.floatCount
         metrics = []
         facts = []
-        guard case .object(let object)? = try? JSONDecoder().decode(MetadataValue.self, from: Data(entry.metadataJSON.utf8))
+        guard
+            case .object(let object)? = try? JSONDecoder().decode(
+                MetadataValue.self, from: Data(entry.metadataJSON.utf8))
         else { return }
         if case .object(let values)? = object["metrics"] {
             metrics = values.compactMap { key, value -> (name: String, value: Double)? in
@@ -51,7 +53,8 @@ public struct GenerationSummary: Sendable, Equatable {
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.reference == rhs.reference && lhs.status == rhs.status && lhs.createdMs == rhs.createdMs
-            && lhs.metrics.map(\.name) == rhs.metrics.map(\.name) && lhs.metrics.map(\.value) == rhs.metrics.map(\.value)
+            && lhs.metrics.map(\.name) == rhs.metrics.map(\.name)
+            && lhs.metrics.map(\.value) == rhs.metrics.map(\.value)
             && lhs.facts.map(\.name) == rhs.facts.map(\.name) && lhs.facts.map(\.value) == rhs.facts.map(\.value)
     }
 }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import EncoreCore
 import EncorePipeline
 import EncoreStore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The popularity baseline as a ``RecommendationSource``: the tracks most played recently by
 /// everyone (exponentially decayed play counts in event time, as ``PopularityBaseline``
@@ -80,7 +81,9 @@ public final class PopularityRecommendationSource: RecommendationSource {
         var newestMs = counts.newestMs
         counts.lastRowID = try store.forEachListenTime(afterRowID: counts.lastRowID) { item, timestampMs in
             let position = Int(item.rawValue)
-            if position >= scores.count { scores.append(contentsOf: repeatElement(0, count: position + 1 - scores.count)) }
+            if position >= scores.count {
+                scores.append(contentsOf: repeatElement(0, count: position + 1 - scores.count))
+            }
             let reference = referenceMs ?? timestampMs
             if referenceMs == nil { referenceMs = timestampMs }
             newestMs = max(newestMs ?? timestampMs, timestampMs)

@@ -62,10 +62,11 @@ public struct ReadinessReport: Sendable, Equatable, Codable {
         if known.isEmpty {
             checks.append(Check(name: "lag", ok: true, detail: "unknown while batches are in flight"))
         } else {
-            checks.append(Check(
-                name: "lag", ok: lag <= maximumLag,
-                detail: "\(lag) records behind (threshold \(maximumLag))"
-            ))
+            checks.append(
+                Check(
+                    name: "lag", ok: lag <= maximumLag,
+                    detail: "\(lag) records behind (threshold \(maximumLag))"
+                ))
         }
         return ReadinessReport(checks: checks)
     }

@@ -24,7 +24,8 @@ struct SVGLineChart {
             svg += "<text x=\"\(left + 8)\" y=\"\(top + plotHeight / 2)\" class=\"note\">no samples yet</text>\n</svg>"
             return svg
         }
-        let maximum = max(known.map(\.1).max() ?? 0, 1e-9)
+        // At least 1, so that a flat zero series sits on the axis under a readable scale.
+        let maximum = max(known.map(\.1).max() ?? 0, 1)
         let span = max(Double(last.wallMs - first.wallMs), 1)
         func x(_ wallMs: Int64) -> Double { left + Double(wallMs - first.wallMs) / span * plotWidth }
         func y(_ value: Double) -> Double { top + plotHeight - value / maximum * plotHeight }

@@ -3,7 +3,8 @@
 public struct ServerConfiguration: Sendable, Equatable {
     /// Interface to bind (`127.0.0.1` by default: the status page is for operators, not the world).
     public var host = "127.0.0.1"
-    /// TCP port; `0` disables the server.
+    /// TCP port; `0` lets the system choose one (``EncoreHTTPServer`` reports it). The service
+    /// configuration's `http.port: 0` means no server at all and never gets here.
     public var port = 8080
     /// `/health/ready` fails while the summed consumer lag of the pipelines is above this.
     public var readyMaximumLag: Int64 = 10_000
@@ -15,9 +16,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var recentDecisionCount = 15
 
     public init() {}
-
-    /// Whether the server runs at all.
-    public var isEnabled: Bool { port != 0 }
 
     /// The status page's address, as printed at start-up.
     public var statusPageURL: String { "http://\(host):\(port)/" }

@@ -20,7 +20,8 @@ public struct ServerDependencies: Sendable {
     public var startedWallMs: Int64
 
     public init(
-        configuration: ServerConfiguration, store: EncoreStore, pipelineStatuses: @escaping @Sendable () -> [PipelineStatus],
+        configuration: ServerConfiguration, store: EncoreStore,
+        pipelineStatuses: @escaping @Sendable () -> [PipelineStatus],
         recommendations: any RecommendationSource, retrain: any RetrainTrigger = NoRetrainScheduler(),
         modelCheck: @escaping @Sendable () -> ReadinessReport.Check, metrics: PrometheusCollectorRegistry
     ) {
@@ -46,7 +47,8 @@ public struct ServerDependencies: Sendable {
             guard !pipelines.isEmpty, loading.isEmpty else {
                 return .init(
                     name: "model", ok: false,
-                    detail: pipelines.isEmpty ? "no pipelines" : "baselines loading in \(loading.joined(separator: ", "))"
+                    detail: pipelines.isEmpty
+                        ? "no pipelines" : "baselines loading in \(loading.joined(separator: ", "))"
                 )
             }
             return .init(name: "model", ok: true, detail: "baselines loaded (\(PopularityBaseline.modelName))")

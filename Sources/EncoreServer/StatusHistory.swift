@@ -44,7 +44,8 @@ public final class StatusHistory: Sendable {
             lag: statuses.contains { $0.lag != nil } ? statuses.compactMap(\.lag).reduce(0, +) : nil
         )
         ring.withLock { ring in
-            if let previous = ring.samples.isEmpty ? nil : ring.samples[(ring.start + ring.samples.count - 1) % capacity],
+            if let previous = ring.samples.isEmpty
+                ? nil : ring.samples[(ring.start + ring.samples.count - 1) % capacity],
                 wallMs > previous.wallMs
             {
                 let seconds = Double(wallMs - previous.wallMs) / 1000

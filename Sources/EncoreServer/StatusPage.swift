@@ -42,7 +42,8 @@ struct StatusPage {
             """
         let readiness = snapshot.readiness
         html += "<h1>Encore</h1>\n<p>"
-        html += readiness.ready
+        html +=
+            readiness.ready
             ? "<strong class=\"ok\">ready</strong>"
             : "<strong class=\"bad\">not ready: \(esc(readiness.failed.joined(separator: ", ")))</strong>"
         html += " · up \(duration(ms: snapshot.nowWallMs - snapshot.startedWallMs))"
@@ -62,7 +63,8 @@ struct StatusPage {
         html += SVGLineChart(title: "consumer lag (records)", unit: "records")
             .render(samples.map { ($0.wallMs, $0.lag.map(Double.init)) })
         html += "\n</div>\n"
-        let seconds = Double(snapshot.sampleInterval.components.seconds)
+        let seconds =
+            Double(snapshot.sampleInterval.components.seconds)
             + Double(snapshot.sampleInterval.components.attoseconds) / 1e18
         html += "<p class=\"muted\">\(samples.count) samples, one every \(SVGLineChart.format(seconds)) s.</p>\n"
 
@@ -119,7 +121,8 @@ struct StatusPage {
             html += "<th>send at</th><th>p(open)</th><th>model</th><th>reason</th></tr>\n"
             for recorded in snapshot.decisions {
                 let decision = recorded.decision
-                html += "<tr><td>\(timestamp(recorded.requestTimestampMs))</td><td>\(esc(decision.userID.rawValue))</td>"
+                html +=
+                    "<tr><td>\(timestamp(recorded.requestTimestampMs))</td><td>\(esc(decision.userID.rawValue))</td>"
                 html += "<td>\(esc(decision.notificationID.rawValue))</td><td>\(esc(decision.action.rawValue))</td>"
                 html += "<td>\(decision.sendAtMs.map(timestamp) ?? "—")</td>"
                 html += "<td class=\"n\">\(String(format: "%.3f", decision.pOpen))</td>"

@@ -185,7 +185,9 @@ extension EncoreStore {
     }
 
     /// A user's most recent listens (item and event time), newest first.
-    public func recentListens(of user: UserIndex, limit: Int) throws(StoreError) -> [(item: ItemIndex, timestampMs: Int64)] {
+    public func recentListens(
+        of user: UserIndex, limit: Int
+    ) throws(StoreError) -> [(item: ItemIndex, timestampMs: Int64)] {
         try read { db in
             try Row.fetchAll(
                 db,

@@ -119,7 +119,8 @@ public struct ModelRegistry: Sendable {
                 throw StoreError(.notFound, "no model \(name)@\(version) in the registry")
             }
             let previous = try Int.fetchOne(
-                db, sql: "SELECT version FROM model_registry WHERE name = ? AND status = ? ORDER BY version DESC LIMIT 1",
+                db,
+                sql: "SELECT version FROM model_registry WHERE name = ? AND status = ? ORDER BY version DESC LIMIT 1",
                 arguments: [name, Self.promotedStatus]
             )
             if previous == version { return previous }

@@ -23,7 +23,9 @@ import Testing
         #expect(try ModelsCommand.parseAsRoot(["list", "--name", "lightgcn"]) is ModelsCommand.List)
         #expect(try ModelsCommand.parseAsRoot(["rollback", "lightgcn"]) is ModelsCommand.Rollback)
         // promote needs a version; rollback takes none; a malformed reference is refused.
-        for arguments in [["promote", "lightgcn"], ["rollback", "lightgcn@2"], ["show", "lightgcn@zero"], ["promote"]] {
+        for arguments in [
+            ["promote", "lightgcn"], ["rollback", "lightgcn@2"], ["show", "lightgcn@zero"], ["promote"],
+        ] {
             #expect(throws: (any Error).self, "\(arguments)") { try ModelsCommand.parseAsRoot(arguments) }
         }
         #expect(throws: (any Error).self) { try RetrainCommand.parseAsRoot([]) }
@@ -31,16 +33,20 @@ import Testing
     }
 
     @Test func promoteAndRollbackRunOnTheStoreFile() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString).sqlite")
+            .path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
         do {
             let registry = ModelRegistry(store: try EncoreStore(path: path))
-            for index in 0..<2 { _ = try registry.save(name: "m", metadataJSON: "{}", blob: [], createdMs: Int64(index)) }
+            for index in 0..<2 {
+                _ = try registry.save(name: "m", metadataJSON: "{}", blob: [], createdMs: Int64(index))
+            }
         }
         for arguments in [["promote", "m@1"], ["promote", "m@2"], ["rollback", "m"]] {
-            var command = try #require(try ModelsCommand.parseAsRoot(arguments + ["--store", path]) as? any AsyncParsableCommand)
+            var command = try #require(
+                try ModelsCommand.parseAsRoot(arguments + ["--store", path]) as? any AsyncParsableCommand)
             try await command.run()
         }
         let registry = ModelRegistry(store: try EncoreStore(path: path))

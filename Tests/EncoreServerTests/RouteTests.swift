@@ -128,7 +128,8 @@ import Testing
                 #expect((try Self.json(response.body)["error"] as? String)?.contains("nobody") == true)
             }
             for k in ["0", "-3", "abc", "1001", ""] {
-                try await client.execute(uri: "/v1/users/user-1/recommendations?k=\(k)", method: .get) { response throws in
+                try await client.execute(uri: "/v1/users/user-1/recommendations?k=\(k)", method: .get) {
+                    response throws in
                     #expect(response.status == .badRequest, "k=\(k)")
                 }
             }

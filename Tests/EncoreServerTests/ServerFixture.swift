@@ -38,10 +38,11 @@ final class ServerFixture: Sendable {
             let event = ListenEvent(
                 userID: UserID(listen.user), trackID: TrackID(listen.track), timestampMs: listen.timestampMs
             )
-            write.listens.append(ListenRow(
-                user: UserIndex(userIndices[position]), item: ItemIndex(trackIndices[position]), event: event,
-                position: SourcePosition(partition: 0, offset: Int64(position))
-            ))
+            write.listens.append(
+                ListenRow(
+                    user: UserIndex(userIndices[position]), item: ItemIndex(trackIndices[position]), event: event,
+                    position: SourcePosition(partition: 0, offset: Int64(position))
+                ))
         }
         try store.commit(write)
         var running = PipelineStatus(pipeline: "music")

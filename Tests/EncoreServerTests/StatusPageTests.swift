@@ -3,9 +3,6 @@ import EncorePipeline
 import EncoreServer
 import EncoreStore
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -13,12 +10,18 @@ import NIOCore
 import Synchronization
 import Testing
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 @Suite(.timeLimit(.minutes(2))) struct StatusPageTests {
     /// Every `<svg …>…</svg>` block of a document.
     private static func svgBlocks(_ html: String) -> [String] {
         var blocks: [String] = []
         var rest = html[...]
-        while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
+        while let start = rest.range(of: "<svg"),
+            let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex)
+        {
             blocks.append(String(rest[start.lowerBound..<end.upperBound]))
             rest = rest[end.upperBound...]
         }
@@ -44,21 +47,24 @@ import Testing
         let registry = ModelRegistry(store: fixture.store)
         let recall = 0.2718, ndcg = 0.1414
         let version = try registry.save(
-            name: "lightgcn", metadataJSON: #"{"metrics":{"recall@20":\#(recall),"ndcg@20":\#(ndcg)},"trainedEpochs":37}"#,
+            name: "lightgcn",
+            metadataJSON: #"{"metrics":{"recall@20":\#(recall),"ndcg@20":\#(ndcg)},"trainedEpochs":37}"#,
             blob: [1, 2, 3], createdMs: ServerFixture.baseMs
         )
         try registry.promote(name: "lightgcn", version: version, atMs: ServerFixture.baseMs)
         let hostileUser = "<script>alert('x')</script>"
         let userIndex = try fixture.users.resolve([hostileUser])[0]
         var write = BatchWrite(groupID: "fixture")
-        write.decisions.append(DecisionRow(
-            user: UserIndex(userIndex), requestTimestampMs: ServerFixture.baseMs,
-            decision: NotificationDecision(
-                decisionID: "d-1", requestID: RequestID("r-1"), userID: UserID(hostileUser),
-                notificationID: NotificationID("weekly-mix"), action: .delay, sendAtMs: ServerFixture.baseMs + 60_000,
-                pOpen: 0.4321, model: "rule@1", reason: "quiet hours"
-            )
-        ))
+        write.decisions.append(
+            DecisionRow(
+                user: UserIndex(userIndex), requestTimestampMs: ServerFixture.baseMs,
+                decision: NotificationDecision(
+                    decisionID: "d-1", requestID: RequestID("r-1"), userID: UserID(hostileUser),
+                    notificationID: NotificationID("weekly-mix"), action: .delay,
+                    sendAtMs: ServerFixture.baseMs + 60_000,
+                    pOpen: 0.4321, model: "rule@1", reason: "quiet hours"
+                )
+            ))
         try fixture.store.commit(write)
         let dependencies = fixture.dependencies()
         let before = fixture.statuses.withLock { $0 }

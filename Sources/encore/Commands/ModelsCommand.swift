@@ -31,11 +31,13 @@ struct ModelsCommand: AsyncParsableCommand {
             }
             for summary in entries.map(GenerationSummary.init) {
                 let metrics = summary.metrics.map { "\($0.name)=\(String(format: "%.4f", $0.value))" }
-                print([
-                    summary.reference.padding(toLength: max(24, summary.reference.count), withPad: " ", startingAt: 0),
-                    summary.status.padding(toLength: 9, withPad: " ", startingAt: 0), utc(summary.createdMs),
-                    metrics.joined(separator: " "),
-                ].joined(separator: "  "))
+                print(
+                    [
+                        summary.reference.padding(
+                            toLength: max(24, summary.reference.count), withPad: " ", startingAt: 0),
+                        summary.status.padding(toLength: 9, withPad: " ", startingAt: 0), utc(summary.createdMs),
+                        metrics.joined(separator: " "),
+                    ].joined(separator: "  "))
             }
         }
     }
@@ -54,7 +56,9 @@ struct ModelsCommand: AsyncParsableCommand {
             let version = try model.version ?? registry.promoted(name: model.name)?.version
             let entry = try registry.load(name: model.name, version: version).entry
             let summary = GenerationSummary(entry: entry)
-            print("\(summary.reference)  \(summary.status)  created \(utc(summary.createdMs)) UTC  \(summary.floatCount) floats")
+            print(
+                "\(summary.reference)  \(summary.status)  created \(utc(summary.createdMs)) UTC  \(summary.floatCount) floats"
+            )
             for metric in summary.metrics { print("  metric \(metric.name) = \(metric.value)") }
             for fact in summary.facts { print("  \(fact.name): \(fact.value)") }
             let promotions = try registry.promotions(name: model.name)
@@ -101,7 +105,9 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var options: ServiceOptions
 
         func validate() throws {
-            if name.contains("@") { throw ValidationError("rollback takes a model name without @VERSION, got '\(name)'") }
+            if name.contains("@") {
+                throw ValidationError("rollback takes a model name without @VERSION, got '\(name)'")
+            }
         }
 
         func run() async throws {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import EncoreApp
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `encore retrain --now`: asks the running service for a retrain cycle (`POST /v1/retrain`).
