@@ -15,7 +15,41 @@ import Testing
         #expect(Set(catalog.definitions.map(\.name)) == ["music", "notifications"])
         let music = try #require(catalog.definitions.first { $0.name == "music" })
         #expect(music.inputs == [.listens, .tracks])
-        #expect(music.stages.map(\.typeName) == ["popularity_baseline"])
+        #expect(music.stages.map(\.typeName) == ["rnn", "popularity_baseline"])
+        let retrain = try #require(music.retrain)
+        #expect(retrain.graphModel == "lightgcn")
+        #expect(retrain.everyMinutes > 0 || retrain.everyInteractions > 0)
+    }
+
+    @Test func retrainSectionIsReadAndChecked() throws {
+        let base = "name: m\ninputs: [listens]\nstages:\n  - type: rnn\n    exclude_recent: 3\n"
+        let definition = try PipelineDefinition.parse(
+            base + "retrain:\n  every_minutes: 5\n  every_interactions: 0\n  promote_margin: 0.02\n", source: "m.yaml")
+        #expect(definition.retrain?.everyMinutes == 5)
+        #expect(definition.retrain?.everyInteractions == 0)
+        #expect(definition.retrain?.promoteMargin == 0.02)
+        guard case .sequenceModel(let settings) = definition.stages.first else {
+            Issue.record("not an rnn stage")
+            return
+        }
+        #expect(settings.excludeRecent == 3)
+        for (tail, expected) in [
+            ("retrain:\n  every_minutes: 0\n  every_interactions: 0\n", "m.yaml:7: retrain: set every_minutes or every_interactions"),
+            ("retrain:\n  holdout_fraction: 0.9\n", "m.yaml:7: retrain.holdout_fraction: must be in 0.01...0.5"),
+            ("retrain:\n  epochs: 3\n", "m.yaml:7: retrain.epochs: unknown field"),
+        ] {
+            #expect(throws: ConfigurationError.self) { try PipelineDefinition.parse(base + tail, source: "m.yaml") }
+            do {
+                _ = try PipelineDefinition.parse(base + tail, source: "m.yaml")
+            } catch {
+                #expect(error.description.hasPrefix(expected), "got: \(error.description)")
+            }
+        }
+        #expect(throws: ConfigurationError.self) {
+            try PipelineDefinition.parse(
+                "name: m\ninputs: [listens]\nstages:\n  - type: popularity_baseline\nretrain:\n  every_minutes: 5\n",
+                source: "m.yaml")
+        }
     }
 
     @Test(arguments: [
