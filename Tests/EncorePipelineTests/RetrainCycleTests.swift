@@ -1,0 +1,127 @@
+import EncoreApp
+import EncoreCore
+import EncoreKafka
+import EncoreModels
+import EncorePipeline
+import EncoreSimulation
+import EncoreStore
+import Foundation
+import Synchronization
+import Testing
+
+/// Retrain cycles on simulated listening through the real pipeline and store: a better candidate
+/// is promoted and served, a deliberately worse one (trained on shuffled tracks) is refused, and
+/// ingestion keeps committing while a cycle trains.
+@Suite(.timeLimit(.minutes(5)))
+struct RetrainCycleTests {
+    static func options(shuffled: Bool) -> MusicRetrainCycle.Options {
+        var settings = RetrainSettings()
+        settings.graphModel = "lightgcn"
+        settings.graphEpochs = 8
+        settings.rnnEpochs = 3
+        settings.holdoutFraction = 0.2
+        var options = MusicRetrainCycle.Options(settings: settings)
+        options.rnn.hiddenSize = 32
+        options.rnn.lanes = 32
+        options.rnn.window = 32
+        options.graph.embeddingDimension = 32
+        options.graph.batchSize = 1024
+        options.graph.learningRate = 0.01
+        options.shuffleTrainingTracks = shuffled
+        return options
+    }
+
+    /// Runs a cycle on a thread of its own (it blocks), noting the store's listen count at each progress line.
+    static func run(_ cycle: MusicRetrainCycle, store: EncoreStore) async throws -> (RetrainOutcome, [Int]) {
+        let counts = Mutex<[Int]>([])
+        let context = RetrainContext(
+            trigger: .manual, interactions: 0,
+            progress: { _ in
+                let listens = (try? store.counts().listens) ?? -1
+                counts.withLock { $0.append(listens) }
+            },
+            isCancelled: { false })
+        let outcome: RetrainOutcome = try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try cycle.run(context) }) }.start()
+        }
+        return (outcome, counts.withLock { $0 })
+    }
+
+    @Test("promotes a better candidate, refuses a worse one, and ingestion goes on meanwhile")
+    func promotionIsGuarded() async throws {
+        let harness = try PipelineHarness()
+        let simulator = try MusicSimulator(configuration: SimulationConfiguration(
+            users: 120, tracks: 300, artists: 30, days: 6, seed: 17))
+        var listens: [(key: String, value: [UInt8])] = []
+        var stream = simulator.makeEventStream()
+        while let event = stream.next() {
+            if case .listen(let listen) = event { listens.append((listen.userID.rawValue, event.encoded())) }
+        }
+        let firstPart = Array(listens.prefix(listens.count * 3 / 4)), rest = Array(listens.dropFirst(firstPart.count))
+        try harness.produce(.listens, firstPart)
+
+        var environment = try harness.environment()
+        let generations = environment.generations
+        var settings = SequenceStage.Settings()
+        settings.debounce = .seconds(3600)
+        let definition = PipelineDefinition(
+            name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens],
+            batch: .init(maxRecords: 200, maxWait: .milliseconds(20)), stages: [.sequenceModel(settings)])
+        let firstCount = firstPart.count
+        _ = try await harness.run(
+            PipelineRunner(definition: definition, environment: environment, logger: harness.logger)
+        ) { $0.appliedRecords >= firstCount }
+        let store = try harness.store()
+        #expect(try store.counts().listens == firstPart.count)
+
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(client: harness.client), logger: harness.logger)
+        defer { producer.close(timeout: .seconds(5)) }
+        func cycle(shuffled: Bool) throws -> MusicRetrainCycle {
+            var options = Self.options(shuffled: shuffled)
+            options.topicPrefix = harness.prefix
+            return try MusicRetrainCycle(
+                options: options, store: store, generations: generations, producer: producer, logger: harness.logger)
+        }
+
+        // 1. Nothing serves yet: even a poor candidate becomes the first generation.
+        let (first, _) = try await Self.run(cycle(shuffled: true), store: store)
+        #expect(first.promoted && first.reason == "first generation")
+        let firstID = try #require(first.generation)
+        #expect(generations.currentMusic?.id == firstID)
+
+        // 2. A properly trained candidate beats it on the holdout and is promoted, while the
+        //    pipeline keeps consuming the rest of the stream.
+        try harness.produce(.listens, rest)
+        environment.generations = generations
+        let runner = PipelineRunner(definition: definition, environment: environment, logger: harness.logger)
+        let ingestion = Task { try await runner.run() }
+        let (second, counts) = try await Self.run(cycle(shuffled: false), store: store)
+        #expect(second.promoted, "\(second.reason)")
+        let secondHR = try #require(second.candidateMetrics["hr@20"])
+        #expect(secondHR > (second.currentMetrics["hr@20"] ?? 1))
+        #expect(secondHR > (second.candidateMetrics["popularity_hr@20"] ?? 1))
+        let secondID = try #require(second.generation)
+        #expect(secondID > firstID && generations.currentMusic?.id == secondID)
+        #expect((counts.last ?? 0) > (counts.first ?? 0), "listens were committed while the cycle trained: \(counts)")
+        let total = listens.count
+        let deadline = ContinuousClock.now + .seconds(60)
+        while (try? store.counts().listens) ?? 0 < total, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        runner.requestStop()
+        try await ingestion.value
+
+        // 3. A candidate trained on shuffled tracks is worse than the serving one: refused.
+        let (third, _) = try await Self.run(cycle(shuffled: true), store: store)
+        #expect(!third.promoted)
+        #expect(third.reason.hasPrefix("kept rnn@\(secondID)"), "\(third.reason)")
+        #expect(generations.currentMusic?.id == secondID)
+        let registry = ModelRegistry(store: store)
+        #expect(try registry.promoted(name: SequenceModel.modelName)?.version == Int(secondID))
+        #expect(try registry.list(name: SequenceModel.modelName).count == 2, "a refused candidate is not registered")
+
+        // The promoted generations' item embeddings are on the compacted topic.
+        let embeddings = try harness.readAll(.itemEmbeddings, expecting: 1)
+        #expect(!embeddings.isEmpty)
+    }
+}
