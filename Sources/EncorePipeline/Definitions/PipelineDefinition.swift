@@ -49,12 +49,14 @@ public struct PipelineDefinition: Sendable, Equatable {
     public enum StageDefinition: Sendable, Equatable {
         case popularityBaseline(PopularityBaseline.Settings)
         case ruleBaseline(RuleBaseline.Settings)
+        case c3po(C3POStage.Settings)
 
         /// The topics a stage cannot work without.
         var requiredInputs: [EncoreTopic] {
             switch self {
             case .popularityBaseline: [.listens]
             case .ruleBaseline: [.notificationRequests]
+            case .c3po: [.notificationRequests]
             }
         }
 
@@ -62,6 +64,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             switch self {
             case .popularityBaseline: "popularity_baseline"
             case .ruleBaseline: "rule_baseline"
+            case .c3po: "c3po"
             }
         }
     }
@@ -115,6 +118,9 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             stages.append(stage)
         }
+        if stages.contains(where: { $0.typeName == "c3po" }), stages.contains(where: { $0.typeName == "rule_baseline" }) {
+            throw root["stages"].error("c3po and rule_baseline both decide notification requests; list only one")
+        }
         return PipelineDefinition(name: name, consumerGroup: group, inputs: inputs, batch: batch, stages: stages)
     }
 
@@ -145,8 +151,10 @@ public struct PipelineDefinition: Sendable, Equatable {
             settings.minimumGap = .seconds(60 * (try field["min_gap_minutes"].integer(in: 0...1440, default: 60)))
             settings.maximumDelay = .seconds(3600 * (try field["max_delay_hours"].integer(in: 1...168, default: 24)))
             return .ruleBaseline(settings)
+        case "c3po":
+            return .c3po(try C3POStage.Settings.parse(field))
         default:
-            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline")
+            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline, c3po")
         }
     }
 }

@@ -20,6 +20,11 @@ final class BatchProcessor {
     let logger: Logger
     let popularity: PopularityBaseline?
     let rules: RuleBaseline?
+    /// The C-3PO stage (issue 5); reads listens for activity features only.
+    let c3po: C3POStage?
+    /// Whether listens go to the history table (not when only C-3PO reads them: the music
+    /// pipeline stores them).
+    private let storesListens: Bool
 
     /// What the batch will write; reused across batches.
     private(set) var write: BatchWrite
@@ -74,14 +79,26 @@ final class BatchProcessor {
         self.logger = logger
         var popularity: PopularityBaseline?
         var rules: RuleBaseline?
+        var c3po: C3POStage?
         for stage in definition.stages {
             switch stage {
             case .popularityBaseline(let settings): popularity = PopularityBaseline(settings: settings)
             case .ruleBaseline(let settings): rules = RuleBaseline(settings: settings)
+            case .c3po(let settings): c3po = C3POStage(settings: settings)
             }
         }
         self.popularity = popularity
         self.rules = rules
+        self.c3po = c3po
+        storesListens = popularity != nil || c3po == nil
+        if let c3po {
+            do {
+                let version = try c3po.loadPredictor(from: store)
+                logger.info("c3po predictor", metadata: ["model": "\(c3po.modelLabel)", "loaded": "\(version != nil)"])
+            } catch {
+                throw StoreError(.corrupt, "c3po predictor cannot be loaded: \(error)")
+            }
+        }
         write = BatchWrite(groupID: definition.consumerGroup)
         outputTopics = OutputTopics(
             recommendations: EncoreTopic.recommendations.name(prefix: topicPrefix),
@@ -95,6 +112,7 @@ final class BatchProcessor {
     func reloadState() throws(StoreError) {
         try popularity?.reload(from: store)
         try rules?.reload(from: store)
+        try c3po?.reload(from: store)
     }
 
     /// Processes a batch: produces every output (not yet flushed) and fills ``write``.
@@ -140,7 +158,10 @@ final class BatchProcessor {
             case .listen(let listen, let position, let userSlot, let trackSlot):
                 let user = userIndices[userSlot]
                 let item = trackIndices[trackSlot]
-                write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
+                if storesListens {
+                    write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
+                }
+                c3po?.observeListen(user: user, timestampMs: listen.timestampMs)
                 if let popularity, let due = popularity.observe(user: user, item: item, timestampMs: listen.timestampMs) {
                     try produceRecommendation(
                         for: listen.userID, items: due.items, timestampMs: due.timestampMs, position: position,
@@ -152,6 +173,7 @@ final class BatchProcessor {
                 let user = userIndices[userSlot]
                 write.notificationEvents.append(NotificationEventRow(user: UserIndex(user), event: event, position: position))
                 rules?.observe(user: user, action: event.action, timestampMs: event.timestampMs)
+                c3po?.observe(user: user, event: event)
                 noteEventTime(event.timestampMs)
             case .request(let request, _, let userSlot):
                 let user = userIndices[userSlot]
@@ -169,6 +191,18 @@ final class BatchProcessor {
                         try produceDecision(decision, timestampMs: request.timestampMs, producer: producer)
                     }
                 }
+                if let c3po {
+                    // Decide what is queued first when this user (or this very request) waits in
+                    // the queue, so every decision sees its user's earlier ones.
+                    let id = RuleBaseline.decisionID(for: request.requestID)
+                    if c3po.hasQueued(user: user) { try decideQueued(producer: producer) }
+                    if let earlier = try decidedInBatch[id] ?? store.decision(id: id, userID: request.userID) {
+                        try produceDecision(earlier, timestampMs: request.timestampMs, producer: producer)
+                        summary.repeatedRequests += 1
+                    } else {
+                        c3po.enqueue(request, user: user)
+                    }
+                }
                 noteEventTime(request.timestampMs)
             case .track(let metadata, let trackSlot):
                 write.tracks.append(TrackRow(item: ItemIndex(trackIndices[trackSlot]), metadata: metadata))
@@ -176,11 +210,14 @@ final class BatchProcessor {
             summary.applied += 1
         }
 
+        try decideQueued(producer: producer)
         popularity?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         rules?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        c3po?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0, generation: Int64(c3po?.predictorVersion ?? 0))
         // The touched states are in `write` now; the next batch starts a new set.
         popularity?.users.clearTouched()
         rules?.users.clearTouched()
+        c3po?.users.clearTouched()
         firstOffsets.removeAll(keepingCapacity: true)
         for (key, next) in nextOffsets {
             let topic = batch.topics[Int(key >> 32)]
@@ -194,6 +231,16 @@ final class BatchProcessor {
     func discard() throws(StoreError) { try reloadState() }
 
     // MARK: Steps
+
+    /// Decides C-3PO's queued requests (one batched scoring pass) and produces the decisions.
+    private func decideQueued(producer: KafkaProducer) throws {
+        guard let c3po, c3po.queuedCount > 0 else { return }
+        for (decision, user, requestTimestampMs) in c3po.decidePending() {
+            decidedInBatch[decision.decisionID] = decision
+            write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: requestTimestampMs, decision: decision))
+            try produceDecision(decision, timestampMs: requestTimestampMs, producer: producer)
+        }
+    }
 
     private func noteEventTime(_ timestampMs: Int64) {
         summary.lastEventMs = max(summary.lastEventMs ?? timestampMs, timestampMs)
