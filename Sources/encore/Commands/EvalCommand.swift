@@ -10,11 +10,14 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: "The last line of output is one JSON object with the metrics."
     )
 
-    @Option(help: "Model artifact written by `encore train --save`.") var model: String
+    @Option(help: "Model artifact written by `encore train --save`, or `c3po` (with --registry or --artifact).") var model: String
     @Option(help: "Data directory.") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected).") var format: String?
     @Option(help: "K of recall@K, ndcg@K, precision@K.") var topk = 20
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "c3po: load the newest promoted c3po model of this store's registry.") var registry: String?
+    @Option(help: "c3po: load this artifact file instead.") var artifact: String?
+    @OptionGroup var c3po: C3POOptions
 
     func validate() throws {
         if let format, !GraphTrainingOptions.formatNames.contains(format) {
@@ -24,6 +27,9 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if model == "c3po" {
+            return try C3POCommand.evaluate(data: data, registry: registry, artifact: artifact, options: c3po)
+        }
         try GraphTraining.evaluate(
             modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads,
             emit: GraphTraining.writeLine)

@@ -7,7 +7,12 @@ struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a batch graph model (LightGCN) and evaluate it with full ranking.",
-        discussion: "Prints one progress line per epoch and, as the last line, one JSON object with the metrics."
+        discussion: """
+            Prints one progress line per epoch and, as the last line, one JSON object with the metrics. \
+            `--model c3po --data sim:SEED` trains the C-3PO notification-timing predictor on a seeded simulation \
+            (--sim-users, --sim-days, the last --test-days held out; --epochs is the maximum, with early stopping), \
+            compares it with its baselines and the policies, and registers it with --registry STORE.
+            """
     )
 
     @Option(help: "Model to train.") var model = "lightgcn"
@@ -29,6 +34,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Warm-start from a saved model artifact.") var warmStart: String?
     @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall:
         Double?
+    @OptionGroup var c3po: C3POOptions
 
     func validate() throws {
         guard epochs >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
@@ -42,6 +48,9 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if model == "c3po" {
+            return try C3POCommand.train(data: data, epochs: epochs, seed: seed, registry: registry, save: save, options: c3po)
+        }
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
         options.format = format
