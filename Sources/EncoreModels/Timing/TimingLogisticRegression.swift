@@ -22,10 +22,10 @@ public struct TimingLogisticRegression: Sendable {
 
     /// Training settings.
     public struct Options: Sendable {
-        public var epochs = 12
+        public var epochs = 40
         public var batchSize = 256
-        public var learningRate: Float = 3e-3
-        public var l2: Float = 1e-4
+        public var learningRate: Float = 1e-2
+        public var l2: Float = 1e-3
         public var seed: UInt64 = 5
         public init() {}
     }
