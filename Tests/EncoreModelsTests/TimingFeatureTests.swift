@@ -77,6 +77,19 @@ import Testing
         #expect(abs(slot[7] - Float(log1p(1.0))) < 1e-6)
     }
 
+    @Test func decayedValuesDoNotDependOnArrivalOrder() {
+        let times: [Int64] = [0, 5, 2, 30, 1, 29].map { Self.monday + $0 * Self.hour }
+        var shuffled = TimingFeatureState(), ordered = TimingFeatureState()
+        for time in times { shuffled.recordListen(atMs: time) }
+        for time in times.sorted() { ordered.recordListen(atMs: time) }
+        let at = Self.monday + 3 * Self.day
+        let expected = times.reduce(0.0) { $0 + pow(2, -Double(at - $1) / TimingFeatureState.halfLifeMs) }
+        for state in [shuffled, ordered] {
+            let total = Double(state.listensByHour.reduce(0, +) * state.decayFactor(at: at))
+            #expect(abs(total - expected) < 1e-5, "\(total) vs \(expected)")
+        }
+    }
+
     @Test func aRepeatedOpenCountsOnce() {
         var state = TimingFeatureState()
         let key = TimingFeatureState.notificationKey("n")

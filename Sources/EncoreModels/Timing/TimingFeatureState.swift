@@ -108,7 +108,8 @@ public struct TimingFeatureState: Sendable, Equatable {
             decayReferenceMs = ms
             return 1
         }
-        if ms <= reference { return Self.decay(from: reference, to: ms) }
+        // An event before the reference is worth less at the reference time.
+        if ms <= reference { return Self.decay(from: ms, to: reference) }
         let factor = Self.decay(from: reference, to: ms)
         for index in 0..<24 {
             sendsByHour[index] *= factor

@@ -14,12 +14,19 @@ public final class C3POReplay {
     private var timeZones: [UserID: Int]
     public private(set) var c3poDecisions: [NotificationDecision] = []
     public private(set) var ruleDecisions: [NotificationDecision] = []
+    /// Requests scored together at most (the pipeline's batch of requests).
+    public let maximumQueue: Int
 
     /// - Parameters:
     ///   - settings: the C-3PO stage settings (the rule baseline's are derived from them).
     ///   - predictor: the predictor generation (nil: the rule fallback).
     ///   - timeZones: known local offsets per user.
-    public init(settings: C3POStage.Settings, predictor: TimingPredictor?, version: Int = 1, timeZones: [UserID: Int] = [:]) {
+    ///   - maximumQueue: requests scored in one batched pass at most.
+    public init(
+        settings: C3POStage.Settings, predictor: TimingPredictor?, version: Int = 1, timeZones: [UserID: Int] = [:],
+        maximumQueue: Int = 256
+    ) {
+        self.maximumQueue = maximumQueue
         stage = C3POStage(settings: settings)
         if let predictor { stage.install(predictor, version: version) }
         var ruleSettings = RuleBaseline.Settings()
@@ -56,7 +63,7 @@ public final class C3POReplay {
         if stage.hasQueued(user: user) { flush() }
         stage.enqueue(request, user: user)
         ruleDecisions.append(rules.decide(request, user: user))
-        if stage.queuedCount >= 256 { flush() }
+        if stage.queuedCount >= maximumQueue { flush() }
     }
 
     /// Decides what is queued (call once at the end).
