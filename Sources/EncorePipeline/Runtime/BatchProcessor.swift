@@ -196,7 +196,11 @@ final class BatchProcessor {
                     // the queue, so every decision sees its user's earlier ones.
                     let id = RuleBaseline.decisionID(for: request.requestID)
                     if c3po.hasQueued(user: user) { try decideQueued(producer: producer) }
-                    if let earlier = try decidedInBatch[id] ?? store.decision(id: id, userID: request.userID) {
+                    // The user's state remembers its recent decided requests: SQLite is read only
+                    // for a repeat, not once per request.
+                    let earlier = try decidedInBatch[id]
+                        ?? (c3po.hasDecided(request, user: user) ? store.decision(id: id, userID: request.userID) : nil)
+                    if let earlier {
                         try produceDecision(earlier, timestampMs: request.timestampMs, producer: producer)
                         summary.repeatedRequests += 1
                     } else {

@@ -119,6 +119,14 @@ public final class C3POStage {
 
     public var queuedCount: Int { queue.count }
 
+    /// Whether the user's state remembers deciding this request (then its decision is in the
+    /// store); requests older than the user's last 32 are not remembered and are decided again
+    /// under the same id.
+    public func hasDecided(_ request: NotificationRequest, user: Int32) -> Bool {
+        guard let state = users.state(of: user) else { return false }
+        return state.recentRequestKeys.contains(TimingFeatureState.notificationKey(request.requestID.rawValue))
+    }
+
     /// Featurises a request as of now and queues it for ``decidePending()``.
     public func enqueue(_ request: NotificationRequest, user: Int32) {
         let state = users.state(of: user) ?? C3POUserState()
@@ -200,6 +208,7 @@ public final class C3POStage {
                         nowMs: request.timestampMs, expiresMs: request.expiresMs, slotTimes: slotTimes[index],
                         probabilities: slots, scheduled: state.scheduledSendsMs, utcOffsetHours: timeZones[entry.user])
                     if let sendAt = choice.sendAtMs { state.schedule(sendAt, now: request.timestampMs) }
+                    state.noteDecided(TimingFeatureState.notificationKey(request.requestID.rawValue))
                     return choice
                 }
                 let action: DecisionAction = switch choice.action {

@@ -7,8 +7,22 @@ public struct C3POUserState: Sendable, Equatable {
     public var features = TimingFeatureState()
     /// Scheduled send times (event time, ms) of the last seven days, ascending.
     public var scheduledSendsMs: [Int64] = []
+    /// Keys (FNV-1a) of the user's last ``maximumRecentRequests`` decided request ids, so a
+    /// repeated request is recognised without a SQLite read per request (only a match reads the
+    /// earlier decision back).
+    public var recentRequestKeys: [UInt64] = []
 
     public init() {}
+
+    static let maximumRecentRequests = 32
+
+    /// Remembers a decided request.
+    mutating func noteDecided(_ key: UInt64) {
+        recentRequestKeys.append(key)
+        if recentRequestKeys.count > Self.maximumRecentRequests {
+            recentRequestKeys.removeFirst(recentRequestKeys.count - Self.maximumRecentRequests)
+        }
+    }
 
     static let kind = "notifications.c3po"
     static let retention: Int64 = 7 * 86_400_000
@@ -45,6 +59,8 @@ public struct C3POUserState: Sendable, Equatable {
         for time in f.sendTimesMs { writer.append(time) }
         writer.append(count: scheduledSendsMs.count)
         for time in scheduledSendsMs { writer.append(time) }
+        writer.append(count: recentRequestKeys.count)
+        for key in recentRequestKeys { writer.append(Int64(bitPattern: key)) }
         return writer.bytes
     }
 
@@ -91,6 +107,11 @@ public struct C3POUserState: Sendable, Equatable {
         for _ in 0..<scheduledCount {
             guard let time = reader.int64() else { return nil }
             scheduledSendsMs.append(time)
+        }
+        guard let requestCount = reader.count(atMost: Self.maximumRecentRequests) else { return nil }
+        for _ in 0..<requestCount {
+            guard let key = reader.int64() else { return nil }
+            recentRequestKeys.append(UInt64(bitPattern: key))
         }
         guard reader.isAtEnd else { return nil }
     }
