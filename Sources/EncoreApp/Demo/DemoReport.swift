@@ -17,6 +17,12 @@ public struct DemoReport: Sendable {
     public var recommendationQuality: BaselineEvaluation.RecommendationQuality
     public var decisionQuality: BaselineEvaluation.DecisionQuality
     public var dailyCap: Int
+    /// The rule baseline replayed offline on the same requests (when C-3PO decided in the pipeline).
+    public var ruleQuality: BaselineEvaluation.DecisionQuality? = nil
+    /// How the C-3PO predictor was obtained.
+    public var c3poTraining: String? = nil
+    /// Decisions per model name (`c3po@N`, the fallback, `rules@1`).
+    public var decisionModels: [String: Int] = [:]
 
     public var recommendationsProduced: Int { statuses.reduce(0) { $0 + $1.recommendations } }
     public var consumed: Int { statuses.reduce(0) { $0 + $1.appliedRecords + $1.deadLetters } }
@@ -27,7 +33,7 @@ public struct DemoReport: Sendable {
         lines.append("")
         lines.append("Encore demo report")
         lines.append("==================")
-        lines.append("events consumed     \(consumed) of \(produced.total) produced, in \(f(consumeSeconds, 1)) s "
+        lines.append("events consumed     \(consumed) by the pipelines (\(produced.total) produced; a pipeline reads each of its topics), in \(f(consumeSeconds, 1)) s "
             + "(\(Int(Double(consumed) / max(consumeSeconds, 0.001))) events/s end to end, produce included)")
         for status in statuses {
             lines.append("  \(status.pipeline.padding(toLength: 15, withPad: " ", startingAt: 0)) applied \(status.appliedRecords), "
@@ -47,7 +53,7 @@ public struct DemoReport: Sendable {
             let items = recommendation.items.prefix(5).map(\.trackID.rawValue).joined(separator: ", ")
             lines.append("  \(recommendation.userID) @ \(Self.time(recommendation.timestampMs)): \(items), …")
         }
-        lines.append("Sample decisions (rule baseline)")
+        lines.append("Sample decisions (\(decisionModels.keys.sorted().joined(separator: ", ")))")
         for decision in sampleDecisions {
             let when = decision.sendAtMs.map { " at \(Self.time($0))" } ?? ""
             lines.append("  \(decision.requestID) for \(decision.userID): \(decision.action.rawValue)\(when), "
@@ -59,10 +65,21 @@ public struct DemoReport: Sendable {
         lines.append("  recommendations   \(r.messages) scored (of \(recommendationsProduced) produced; the embedded broker keeps ~4–5 MB per partition); hit rate (user plays a recommended track within 24 h) "
             + "\(f(r.hitRate)) vs \(f(r.randomHitRate)) for random tracks; mean true relevance \(f(r.meanRelevance)) vs \(f(r.randomMeanRelevance))")
         let d = decisionQuality
+        let models = decisionModels.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")
         lines.append("  notifications     \(d.requests) requests: \(d.sends) sent (\(d.delayed) delayed), \(d.suppressed) suppressed; "
-            + "expected opens \(f(d.expectedOpens, 1)) (\(f(d.opensPerSend)) per send), cap violations \(d.capViolations)")
+            + "expected opens \(f(d.expectedOpens, 1)) (\(f(d.opensPerSend)) per send), cap violations \(d.capViolations) [\(models)]")
+        if let rules = ruleQuality {
+            lines.append("  rule baseline     \(rules.sends) sent (\(rules.delayed) delayed), \(rules.suppressed) suppressed; "
+                + "expected opens \(f(rules.expectedOpens, 1)) (\(f(rules.opensPerSend)) per send), cap violations \(rules.capViolations) "
+                + "(same requests and rules, replayed offline)")
+            if rules.expectedOpens > 0, rules.sends > 0, d.sends > 0 {
+                lines.append("  C-3PO vs rules    expected opens ×\(f(d.expectedOpens / rules.expectedOpens, 2)), opens per send ×\(f(d.opensPerSend / rules.opensPerSend, 2))")
+            }
+        }
+
         lines.append("  send immediately  \(d.immediateSends) sent; expected opens \(f(d.immediateExpectedOpens, 1)) "
             + "(\(f(d.immediateOpensPerSend)) per send), cap violations \(d.immediateCapViolations) (cap \(dailyCap)/24 h)")
+        if let c3poTraining { lines.append("  c3po model        \(c3poTraining)") }
         lines.append("")
         lines.append("total \(f(totalSeconds, 1)) s")
         return lines.joined(separator: "\n")

@@ -1,5 +1,6 @@
 import EncoreCore
 import EncoreKafka
+import EncoreModels
 import EncorePipeline
 import EncoreSimulation
 import EncoreStore
@@ -60,6 +61,25 @@ public struct DemoRunner: Sendable {
         }
         let client = configuration.kafkaClient(bootstrapServers: topology.bootstrapServers)
         let environment = try PipelineEnvironment.open(storePath: storePath, kafka: client)
+        // C-3PO needs a predictor before the notification pipeline starts: train one offline on a
+        // separate simulation (another seed, so the demo's users are new to it) unless the store has one.
+        let c3poSettings = definitions.lazy.compactMap { definition -> C3POStage.Settings? in
+            for case .c3po(let settings) in definition.stages { return settings }
+            return nil
+        }.first
+        var c3poTraining: String?
+        if c3poSettings != nil {
+            if try ModelRegistry(store: environment.store).list(name: "c3po").isEmpty {
+                output("training the c3po predictor offline on a separate simulation…")
+                c3poTraining = try TimingSimulationTraining.trainAndRegister(
+                    store: environment.store, seed: options.seed &+ 1000, users: min(options.users, 1000), days: 14,
+                    emit: output
+                ).summary
+            } else {
+                c3poTraining = "c3po from the store's registry"
+            }
+            output(c3poTraining!)
+        }
         let runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
         output("pipelines: \(definitions.map { "\($0.name) (\($0.stages.map(\.typeName).joined(separator: ", ")))" }.joined(separator: "; "))")
 
@@ -123,20 +143,36 @@ public struct DemoRunner: Sendable {
         let recommendationQuality = BaselineEvaluation.recommendations(
             outputs.recommendations, plays: plays, truth: simulation.groundTruth
         )
-        let cap = definitions.lazy.compactMap { definition -> Int? in
+        let cap = c3poSettings?.policy.dailyCap ?? definitions.lazy.compactMap { definition -> Int? in
             for case .ruleBaseline(let settings) in definition.stages { return settings.dailyCap }
             return nil
         }.first ?? 3
+        let requests = observed.requests()
         let decisionQuality = BaselineEvaluation.decisions(
-            outputs.decisions, requests: observed.requests(), truth: simulation.groundTruth, dailyCap: cap
+            outputs.decisions, requests: requests, truth: simulation.groundTruth, dailyCap: cap
         )
+        // The rule baseline on the same requests with the same rules, replayed offline.
+        var ruleQuality: BaselineEvaluation.DecisionQuality?
+        if let c3poSettings {
+            let replay = C3POReplay(settings: c3poSettings, predictor: nil)
+            for request in requests.sorted(by: { $0.timestampMs < $1.timestampMs }) { replay.request(request, decide: true) }
+            replay.flush()
+            ruleQuality = BaselineEvaluation.decisions(
+                replay.ruleDecisions, requests: requests, truth: simulation.groundTruth, dailyCap: cap)
+        }
+        // A corrupted listen is dead-lettered by every pipeline that reads listens, under one id.
+        let deadLetters = Dictionary(grouping: try store.deadLetters(limit: 100_000), by: \.deadLetterID).compactMap(\.value.first)
+        var storeCounts = try store.counts()
+        storeCounts.deadLetters = deadLetters.count
         return DemoReport(
-            produced: counts, statuses: statuses, storeCounts: try store.counts(),
-            deadLetterReasons: try Dictionary(grouping: store.deadLetters(limit: 100_000), by: \.reason).mapValues(\.count),
+            produced: counts, statuses: statuses, storeCounts: storeCounts,
+            deadLetterReasons: Dictionary(grouping: deadLetters, by: \.reason).mapValues(\.count),
             produceSeconds: produceSeconds, consumeSeconds: consumeSeconds,
             totalSeconds: started.duration(to: .now).inSeconds,
             sampleRecommendations: Array(outputs.recommendations.suffix(3)), sampleDecisions: Array(outputs.decisions.suffix(4)),
-            recommendationQuality: recommendationQuality, decisionQuality: decisionQuality, dailyCap: cap
+            recommendationQuality: recommendationQuality, decisionQuality: decisionQuality, dailyCap: cap,
+            ruleQuality: ruleQuality, c3poTraining: c3poTraining,
+            decisionModels: Dictionary(grouping: outputs.decisions, by: \.model).mapValues(\.count)
         )
     }
 }

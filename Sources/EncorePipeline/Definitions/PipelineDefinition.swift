@@ -53,12 +53,14 @@ public struct PipelineDefinition: Sendable, Equatable {
         case popularityBaseline(PopularityBaseline.Settings)
         case ruleBaseline(RuleBaseline.Settings)
         case sequenceModel(SequenceStage.Settings)
+        case c3po(C3POStage.Settings)
 
         /// The topics a stage cannot work without.
         var requiredInputs: [EncoreTopic] {
             switch self {
             case .popularityBaseline, .sequenceModel: [.listens]
             case .ruleBaseline: [.notificationRequests]
+            case .c3po: [.notificationRequests]
             }
         }
 
@@ -67,6 +69,7 @@ public struct PipelineDefinition: Sendable, Equatable {
             case .popularityBaseline: "popularity_baseline"
             case .ruleBaseline: "rule_baseline"
             case .sequenceModel: "rnn"
+            case .c3po: "c3po"
             }
         }
     }
@@ -120,6 +123,9 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             stages.append(stage)
         }
+        if stages.contains(where: { $0.typeName == "c3po" }), stages.contains(where: { $0.typeName == "rule_baseline" }) {
+            throw root["stages"].error("c3po and rule_baseline both decide notification requests; list only one")
+        }
         let retrainField = root["retrain"]
         let retrain = retrainField.isPresent ? try RetrainSettings.parse(retrainField) : nil
         if retrain != nil, !stages.contains(where: { if case .sequenceModel = $0 { true } else { false } }) {
@@ -165,8 +171,10 @@ public struct PipelineDefinition: Sendable, Equatable {
                 in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
             settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
             return .sequenceModel(settings)
+        case "c3po":
+            return .c3po(try C3POStage.Settings.parse(field))
         default:
-            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline, rnn")
+            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline, rnn, c3po")
         }
     }
 }

@@ -21,6 +21,11 @@ final class BatchProcessor {
     let popularity: PopularityBaseline?
     let rules: RuleBaseline?
     let sequence: SequenceStage?
+    /// The C-3PO stage (issue 5); reads listens for activity features only.
+    let c3po: C3POStage?
+    /// Whether listens go to the history table (not when only C-3PO reads them: the music
+    /// pipeline stores them).
+    private let storesListens: Bool
 
     /// What the batch will write; reused across batches.
     private(set) var write: BatchWrite
@@ -76,16 +81,28 @@ final class BatchProcessor {
         var popularity: PopularityBaseline?
         var rules: RuleBaseline?
         var sequence: SequenceStage?
+        var c3po: C3POStage?
         for stage in definition.stages {
             switch stage {
             case .popularityBaseline(let settings): popularity = PopularityBaseline(settings: settings)
             case .ruleBaseline(let settings): rules = RuleBaseline(settings: settings)
+            case .c3po(let settings): c3po = C3POStage(settings: settings)
             case .sequenceModel(let settings): sequence = SequenceStage(settings: settings, generations: generations)
             }
         }
         self.popularity = popularity
         self.rules = rules
         self.sequence = sequence
+        self.c3po = c3po
+        storesListens = popularity != nil || sequence != nil || c3po == nil
+        if let c3po {
+            do {
+                let version = try c3po.loadPredictor(from: store)
+                logger.info("c3po predictor", metadata: ["model": "\(c3po.modelLabel)", "loaded": "\(version != nil)"])
+            } catch {
+                throw StoreError(.corrupt, "c3po predictor cannot be loaded: \(error)")
+            }
+        }
         write = BatchWrite(groupID: definition.consumerGroup)
         outputTopics = OutputTopics(
             recommendations: EncoreTopic.recommendations.name(prefix: topicPrefix),
@@ -100,6 +117,7 @@ final class BatchProcessor {
         try popularity?.reload(from: store)
         try rules?.reload(from: store)
         try sequence?.reload(from: store)
+        try c3po?.reload(from: store)
     }
 
     /// Processes a batch: produces every output (not yet flushed) and fills ``write``.
@@ -148,7 +166,10 @@ final class BatchProcessor {
             case .listen(let listen, let position, let userSlot, let trackSlot):
                 let user = userIndices[userSlot]
                 let item = trackIndices[trackSlot]
-                write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
+                if storesListens {
+                    write.listens.append(ListenRow(user: UserIndex(user), item: ItemIndex(item), event: listen, position: position))
+                }
+                c3po?.observeListen(user: user, timestampMs: listen.timestampMs)
                 sequence?.observe(user: user, userID: listen.userID, listen: listen, item: item, position: position)
                 if let popularity, let due = popularity.observe(user: user, item: item, timestampMs: listen.timestampMs),
                     popularityAnswers
@@ -164,6 +185,7 @@ final class BatchProcessor {
                 let user = userIndices[userSlot]
                 write.notificationEvents.append(NotificationEventRow(user: UserIndex(user), event: event, position: position))
                 rules?.observe(user: user, action: event.action, timestampMs: event.timestampMs)
+                c3po?.observe(user: user, event: event)
                 noteEventTime(event.timestampMs)
             case .request(let request, _, let userSlot):
                 let user = userIndices[userSlot]
@@ -179,6 +201,22 @@ final class BatchProcessor {
                         decidedInBatch[id] = decision
                         write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: request.timestampMs, decision: decision))
                         try produceDecision(decision, timestampMs: request.timestampMs, producer: producer)
+                    }
+                }
+                if let c3po {
+                    // Decide what is queued first when this user (or this very request) waits in
+                    // the queue, so every decision sees its user's earlier ones.
+                    let id = RuleBaseline.decisionID(for: request.requestID)
+                    if c3po.hasQueued(user: user) { try decideQueued(producer: producer) }
+                    // The user's state remembers its recent decided requests: SQLite is read only
+                    // for a repeat, not once per request.
+                    let earlier = try decidedInBatch[id]
+                        ?? (c3po.hasDecided(request, user: user) ? store.decision(id: id, userID: request.userID) : nil)
+                    if let earlier {
+                        try produceDecision(earlier, timestampMs: request.timestampMs, producer: producer)
+                        summary.repeatedRequests += 1
+                    } else {
+                        c3po.enqueue(request, user: user)
                     }
                 }
                 noteEventTime(request.timestampMs)
@@ -199,13 +237,16 @@ final class BatchProcessor {
             }
         }
 
+        try decideQueued(producer: producer)
         popularity?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         rules?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
         sequence?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0)
+        c3po?.users.write(into: &write, updatedMs: summary.lastEventMs ?? 0, generation: Int64(c3po?.predictorVersion ?? 0))
         // The touched states are in `write` now; the next batch starts a new set.
         popularity?.users.clearTouched()
         rules?.users.clearTouched()
         sequence?.users.clearTouched()
+        c3po?.users.clearTouched()
         firstOffsets.removeAll(keepingCapacity: true)
         for (key, next) in nextOffsets {
             let topic = batch.topics[Int(key >> 32)]
@@ -219,6 +260,16 @@ final class BatchProcessor {
     func discard() throws(StoreError) { try reloadState() }
 
     // MARK: Steps
+
+    /// Decides C-3PO's queued requests (one batched scoring pass) and produces the decisions.
+    private func decideQueued(producer: KafkaProducer) throws {
+        guard let c3po, c3po.queuedCount > 0 else { return }
+        for (decision, user, requestTimestampMs) in c3po.decidePending() {
+            decidedInBatch[decision.decisionID] = decision
+            write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: requestTimestampMs, decision: decision))
+            try produceDecision(decision, timestampMs: requestTimestampMs, producer: producer)
+        }
+    }
 
     private func noteEventTime(_ timestampMs: Int64) {
         summary.lastEventMs = max(summary.lastEventMs ?? timestampMs, timestampMs)

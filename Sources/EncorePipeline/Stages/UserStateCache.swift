@@ -53,11 +53,12 @@ struct UserStateCache<State: StoredUserState> {
     func state(of user: Int32) -> State? { states[user] }
 
     /// Appends the touched users' encoded states to the batch.
-    func write(into batch: inout BatchWrite, updatedMs: Int64) {
+    /// - Parameter generation: recorded for every state instead of the state's own, when given.
+    func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64? = nil) {
         for user in touched {
             guard let state = states[user] else { continue }
             batch.userStates.append(UserStateRow(
-                user: UserIndex(user), kind: State.kind, generation: state.generation, updatedTimestampMs: updatedMs,
+                user: UserIndex(user), kind: State.kind, generation: generation ?? state.generation, updatedTimestampMs: updatedMs,
                 state: state.encoded()
             ))
         }

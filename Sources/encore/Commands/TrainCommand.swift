@@ -7,7 +7,12 @@ struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a batch graph model (LightGCN) and evaluate it with full ranking.",
-        discussion: "Prints one progress line per epoch and, as the last line, one JSON object with the metrics."
+        discussion: """
+            Prints one progress line per epoch and, as the last line, one JSON object with the metrics. \
+            `--model c3po --data sim:SEED` trains the C-3PO notification-timing predictor on a seeded simulation \
+            (--sim-users, --sim-days, the last --test-days held out; --epochs is the maximum, with early stopping), \
+            compares it with its baselines and the policies, and registers it with --registry STORE.
+            """
     )
 
     @Option(help: "Model to train.") var model = "lightgcn"
@@ -32,6 +37,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "rnn: temporal:FRACTION (last share of time is test) or at:EPOCH_SECONDS.") var split = "temporal:0.2"
     @Option(help: "rnn: hidden size H (multiple of 8).") var hidden = 128
     @Option(help: "rnn: item space, cooccurrence or lightgcn:ARTIFACT.") var embeddings = "cooccurrence"
+    @OptionGroup var c3po: C3POOptions
 
     func validate() throws {
         guard (epochs ?? 0) >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
@@ -52,6 +58,9 @@ struct TrainCommand: AsyncParsableCommand {
             (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
             try SequenceTraining.train(options, emit: GraphTraining.writeLine)
             return
+        }
+        if model == "c3po" {
+            return try C3POCommand.train(data: data, epochs: epochs ?? 100, seed: seed, registry: registry, save: save, options: c3po)
         }
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
