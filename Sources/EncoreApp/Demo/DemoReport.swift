@@ -23,6 +23,10 @@ public struct DemoReport: Sendable {
     public var c3poTraining: String? = nil
     /// Decisions per model name (`c3po@N`, the fallback, `rules@1`).
     public var decisionModels: [String: Int] = [:]
+    /// Recommendation quality per serving model (`popularity@1` before the first generation, `rnn@N`).
+    public var recommendationQualityByModel: [String: BaselineEvaluation.RecommendationQuality] = [:]
+    /// The retrain cycles of the run, in order.
+    public var retrainOutcomes: [RetrainOutcome] = []
 
     public var recommendationsProduced: Int { statuses.reduce(0) { $0 + $1.recommendations } }
     public var consumed: Int { statuses.reduce(0) { $0 + $1.appliedRecords + $1.deadLetters } }
@@ -48,7 +52,7 @@ public struct DemoReport: Sendable {
         let reasons = deadLetterReasons.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")
         lines.append("dead letters        \(storeCounts.deadLetters) of \(produced.corrupted) corrupted on purpose (\(reasons.isEmpty ? "none" : reasons))")
         lines.append("")
-        lines.append("Sample recommendations (popularity baseline)")
+        lines.append("Sample recommendations (\(Set(sampleRecommendations.map(\.model)).sorted().joined(separator: ", ")))")
         for recommendation in sampleRecommendations {
             let items = recommendation.items.prefix(5).map(\.trackID.rawValue).joined(separator: ", ")
             lines.append("  \(recommendation.userID) @ \(Self.time(recommendation.timestampMs)): \(items), …")
@@ -64,6 +68,20 @@ public struct DemoReport: Sendable {
         let r = recommendationQuality
         lines.append("  recommendations   \(r.messages) scored (of \(recommendationsProduced) produced; the embedded broker keeps ~4–5 MB per partition); hit rate (user plays a recommended track within 24 h) "
             + "\(f(r.hitRate)) vs \(f(r.randomHitRate)) for random tracks; mean true relevance \(f(r.meanRelevance)) vs \(f(r.randomMeanRelevance))")
+        for (model, quality) in recommendationQualityByModel.sorted(by: { $0.key < $1.key }) {
+            lines.append("    \(model.padding(toLength: 15, withPad: " ", startingAt: 0)) \(quality.messages) recommendations; hit rate \(f(quality.hitRate)) "
+                + "vs \(f(quality.randomHitRate)) random; mean true relevance \(f(quality.meanRelevance)) (different hours of the run: see the holdout below)")
+        }
+        if !retrainOutcomes.isEmpty {
+            lines.append("  retrain cycles    same holdout (the latest listens), same evaluator, one run per cycle:")
+            for (index, outcome) in retrainOutcomes.enumerated() {
+                let candidate = outcome.candidateMetrics
+                let serving = outcome.currentMetrics["hr@20"].map { f($0, 4) } ?? "—"
+                lines.append("    cycle \(index + 1): rnn hr@20 \(f(candidate["hr@20"] ?? 0, 4)) mrr@20 \(f(candidate["mrr@20"] ?? 0, 4)) "
+                    + "vs popularity hr@20 \(f(candidate["popularity_hr@20"] ?? 0, 4)), serving \(serving) → "
+                    + "\(outcome.promoted ? "promoted rnn@\(outcome.generation ?? 0)" : "kept") (\(f(outcome.seconds, 1)) s; \(outcome.reason))")
+            }
+        }
         let d = decisionQuality
         let models = decisionModels.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")
         lines.append("  notifications     \(d.requests) requests: \(d.sends) sent (\(d.delayed) delayed), \(d.suppressed) suppressed; "

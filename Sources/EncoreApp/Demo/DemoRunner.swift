@@ -2,18 +2,25 @@ import EncoreCore
 import EncoreKafka
 import EncoreModels
 import EncorePipeline
+import EncoreServer
 import EncoreSimulation
 import EncoreStore
 import Foundation
 import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// `encore demo`: the whole service on the embedded broker with simulated traffic, then a report.
 ///
-/// Starts the embedded broker and Encore's topics, starts every pipeline of `pipelines/`,
-/// produces a seeded simulation of a music service (with a few deliberately corrupted records)
-/// while the pipelines consume it, waits until everything is consumed, and scores the baselines'
-/// outputs against the simulator's ground truth.
+/// Starts the embedded broker and Encore's topics and the full runtime of `encore run` (every
+/// pipeline of `pipelines/`, the retrain scheduler, the HTTP server with its status page), then
+/// produces a seeded simulation of a music service day by day (with a few deliberately corrupted
+/// records) while the pipelines consume it. At the end of each simulated day but the last, once
+/// the day is consumed, it runs a retrain cycle (LightGCN → RNN → holdout → promote or keep), so
+/// the next day is served by the generation it promoted. Finally it scores every pipeline's
+/// outputs against the simulator's ground truth, per serving model.
 public struct DemoRunner: Sendable {
     public struct Options: Sendable {
         public var users = 3000
@@ -26,6 +33,12 @@ public struct DemoRunner: Sendable {
         /// SQLite file; `nil` = a temporary file removed afterwards.
         public var storePath: String?
         public var pipelinesDirectory = "pipelines"
+        /// Port of the HTTP server (status page, metrics); 0: none.
+        public var httpPort = 8090
+        /// Run a retrain cycle at the end of every simulated day but the last.
+        public var retrainDaily = true
+        /// Keep the service (and its status page) up this long after the report.
+        public var linger: Duration = .zero
         public init() {}
     }
 
@@ -40,6 +53,8 @@ public struct DemoRunner: Sendable {
     /// Runs the demo, printing progress and the report through `output`.
     public func run(output: @escaping @Sendable (String) -> Void) async throws -> DemoReport {
         let started = ContinuousClock.now
+        // Before any metric exists (the pipelines create theirs when they are built).
+        let metrics: PrometheusCollectorRegistry? = options.httpPort != 0 ? MetricsBootstrap.prometheus() : nil
         let simulation = try MusicSimulator(configuration: SimulationConfiguration(
             users: options.users, tracks: options.tracks, artists: max(10, options.tracks / 10), days: options.days,
             seed: options.seed
@@ -80,23 +95,59 @@ public struct DemoRunner: Sendable {
             }
             output(c3poTraining!)
         }
-        let runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
+        // The service, as `encore run` composes it; retrain cycles are driven by the day gate below.
+        var definitionsForDemo = definitions
+        for index in definitionsForDemo.indices where definitionsForDemo[index].retrain != nil {
+            definitionsForDemo[index].retrain?.everyInteractions = 0
+            definitionsForDemo[index].retrain?.everyMinutes = 100_000
+            definitionsForDemo[index].retrain?.minimumInteractions = Int.max / 2
+        }
+        var http: ServerConfiguration?
+        if options.httpPort != 0, let metrics {
+            if PortProbe.isFree(host: "127.0.0.1", port: options.httpPort) {
+                var server = ServerConfiguration()
+                server.port = options.httpPort
+                http = server
+            } else {
+                output("port \(options.httpPort) is taken: running without the HTTP server (see --http-port)")
+            }
+            _ = metrics
+        }
+        let runtime = try EncoreRuntime(
+            definitions: definitionsForDemo, environment: environment, http: http, metrics: metrics, logger: logger)
+        defer { runtime.shutdown() }
+        let runners = runtime.runners
         output("pipelines: \(definitions.map { "\($0.name) (\($0.stages.map(\.typeName).joined(separator: ", ")))" }.joined(separator: "; "))")
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: runtime.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let groupTask = Task { try await group.run() }
+        if let server = runtime.server {
+            output("status page: \(server.dependencies.configuration.statusPageURL) (metrics at /metrics, health at /health/ready)")
+        }
 
-        let runTasks = runners.map { runner in Task { try await runner.run() } }
-
-        // Produce the simulation while the pipelines consume it.
+        // Produce the simulation day by day while the pipelines consume it.
         output("simulating \(options.users) users × \(options.days) days (seed \(options.seed)) and producing to the topics…")
         let observed = ObservedStream()
         let publisher = SimulationPublisher(corruptionRate: options.corruptionRate, seed: options.seed)
         let producer = try KafkaProducer(configuration: ProducerConfiguration(client: client), logger: logger)
+        let gate = DayGate(
+            firstEventMs: simulation.configuration.startMs, runners: runners, definitions: definitions,
+            scheduler: options.retrainDaily ? runtime.scheduler : nil, output: output)
         let produceStarted = ContinuousClock.now
         let counts = try await DedicatedThread.run(name: "encore-demo-producer") {
-            try publisher.publish(simulation.makeEventStream(), producer: producer, observe: observed.record) { counts in
+            try publisher.publish(
+                simulation.makeEventStream(), producer: producer,
+                observe: { event in
+                    try? gate.before(event)
+                    observed.record(event)
+                }
+            ) { counts in
                 output("  produced \(counts.total) records")
             }
         }
         producer.close(timeout: .seconds(30))
+        if let error = gate.failure { throw error }
         let produceSeconds = produceStarted.duration(to: .now).inSeconds
         output("produced \(counts.total) records in \(String(format: "%.1f", produceSeconds)) s "
             + "(\(counts.byTopic[.listens] ?? 0) listens, \(counts.byTopic[.notificationEvents] ?? 0) notification events, "
@@ -104,31 +155,19 @@ public struct DemoRunner: Sendable {
             + "\(counts.corrupted) corrupted on purpose)")
 
         // Wait until every record is consumed: applied or dead-lettered.
-        var expected: [String: Int] = [:]
-        for definition in definitions {
-            expected[definition.name] = definition.inputs.reduce(0) { $0 + (counts.byTopic[$1] ?? 0) }
-        }
         let consumeStarted = produceStarted
-        var lastPrint = ContinuousClock.now
-        while true {
-            let statuses = runners.map(\.status)
-            if let failed = statuses.first(where: { $0.state == .failed }) {
-                throw PipelineError(.kafka, "pipeline \(failed.pipeline) failed: \(failed.lastError ?? "?")")
-            }
-            let done = statuses.allSatisfy { $0.appliedRecords + $0.deadLetters >= expected[$0.pipeline] ?? 0 }
-            if done { break }
-            if ContinuousClock.now - lastPrint > .seconds(2) {
-                lastPrint = .now
-                let consumed = statuses.reduce(0) { $0 + $1.appliedRecords + $1.deadLetters }
-                let elapsed = consumeStarted.duration(to: .now).inSeconds
-                output("  consumed \(consumed)/\(counts.total) (\(Int(Double(consumed) / max(elapsed, 0.001))) records/s)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        try await DedicatedThread.run(name: "encore-demo-wait") {
+            try gate.waitUntilConsumed(counts.byTopic, progressFrom: consumeStarted)
         }
         let consumeSeconds = consumeStarted.duration(to: .now).inSeconds
-        for runner in runners { runner.requestStop() }
-        for task in runTasks { try await task.value }
+        if options.linger > .zero, let server = runtime.server {
+            output("all consumed; the service stays up for \(options.linger) at \(server.dependencies.configuration.statusPageURL)")
+            try? await Task.sleep(for: options.linger)
+        }
+        await group.triggerGracefulShutdown()
+        try await groupTask.value
         let statuses = runners.map(\.status)
+        let retrainOutcomes = runtime.scheduler?.status.history ?? []
 
         // Read the outputs back from their topics, as a downstream consumer would.
         let recommendationCount = statuses.reduce(0) { $0 + $1.recommendations }
@@ -143,6 +182,10 @@ public struct DemoRunner: Sendable {
         let recommendationQuality = BaselineEvaluation.recommendations(
             outputs.recommendations, plays: plays, truth: simulation.groundTruth
         )
+        // Per serving model (popularity before the first generation, then each RNN generation).
+        let byModel = Dictionary(grouping: outputs.recommendations, by: \.model).mapValues {
+            BaselineEvaluation.recommendations($0, plays: plays, truth: simulation.groundTruth)
+        }
         let cap = c3poSettings?.policy.dailyCap ?? definitions.lazy.compactMap { definition -> Int? in
             for case .ruleBaseline(let settings) in definition.stages { return settings.dailyCap }
             return nil
@@ -172,7 +215,8 @@ public struct DemoRunner: Sendable {
             sampleRecommendations: Array(outputs.recommendations.suffix(3)), sampleDecisions: Array(outputs.decisions.suffix(4)),
             recommendationQuality: recommendationQuality, decisionQuality: decisionQuality, dailyCap: cap,
             ruleQuality: ruleQuality, c3poTraining: c3poTraining,
-            decisionModels: Dictionary(grouping: outputs.decisions, by: \.model).mapValues(\.count)
+            decisionModels: Dictionary(grouping: outputs.decisions, by: \.model).mapValues(\.count),
+            recommendationQualityByModel: byModel, retrainOutcomes: retrainOutcomes
         )
     }
 }
