@@ -26,6 +26,9 @@ public struct DecisionBenchmark: Sendable {
     public var maxWaitMs = 2
     public var users = 10_000
     public var pipelinesDirectory = "pipelines"
+    /// librdkafka `fetch.wait.max.ms` of the pipeline's and the reader's consumers (default 500):
+    /// how long a fetch waits on the broker for more data.
+    public var fetchWaitMs = 1
 
     public init() {}
 
@@ -108,13 +111,14 @@ public struct DecisionBenchmark: Sendable {
         definition.batch.maxWait = .milliseconds(Int64(maxWaitMs))
         let environment = PipelineEnvironment(
             store: store, users: try IdentifierMap(kind: .users, store: store), tracks: try IdentifierMap(kind: .tracks, store: store),
-            kafka: client)
+            kafka: client, consumerExtra: ["fetch.wait.max.ms": String(fetchWaitMs)])
         let runner = PipelineRunner(definition: definition, environment: environment, logger: logger)
         let task = Task { try await runner.run() }
         let total = rate * seconds
+        let fetchWaitMs = self.fetchWaitMs
         let reader = Task {
             try await DedicatedThread.run(name: "bench-decision-reader") {
-                try Self.readLatencies(client: client, logger: logger, expected: total)
+                try Self.readLatencies(client: client, logger: logger, expected: total, fetchWaitMs: fetchWaitMs)
             }
         }
         // Let the group join settle, then produce at a steady rate.
@@ -129,7 +133,9 @@ public struct DecisionBenchmark: Sendable {
             let startWall = Int64(Date().timeIntervalSince1970 * 1000)
             for index in 0..<total {
                 let due = start + UInt64(index) * 1_000_000_000 / UInt64(rate)
-                while DispatchTime.now().uptimeNanoseconds < due { _ = 0 }
+                // Sleep (not spin: the pipeline and its committer need both cores) until the request is due.
+                let current = DispatchTime.now().uptimeNanoseconds
+                if due > current + 50_000 { usleep(UInt32((due - current) / 1000)) }
                 let sent = DispatchTime.now().uptimeNanoseconds
                 let user = "user-\(index % users)"
                 let time = startWall + Int64((sent - start) / 1_000_000)
@@ -203,13 +209,13 @@ public struct DecisionBenchmark: Sendable {
 
     /// Reads decisions until `expected` arrived (or 20 s without any), returning each one's
     /// latency from the send time carried in its request id.
-    static func readLatencies(client: KafkaClientConfiguration, logger: Logger, expected: Int) throws
+    static func readLatencies(client: KafkaClientConfiguration, logger: Logger, expected: Int, fetchWaitMs: Int) throws
         -> [(index: Int, milliseconds: Double)]
     {
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(
-                client: client, groupID: "bench-reader-\(UUID().uuidString)", topics: [EncoreTopic.notificationDecisions.rawValue]),
-            logger: logger, startOffsets: { _ in [:] })
+        var configuration = ConsumerConfiguration(
+            client: client, groupID: "bench-reader-\(UUID().uuidString)", topics: [EncoreTopic.notificationDecisions.rawValue])
+        configuration.extra["fetch.wait.max.ms"] = String(fetchWaitMs)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger, startOffsets: { _ in [:] })
         defer { consumer.close() }
         var result: [(index: Int, milliseconds: Double)] = []
         result.reserveCapacity(expected)

@@ -40,6 +40,11 @@ public enum TimingEvaluation {
             get { trainer.epochs }
             set { trainer.epochs = newValue }
         }
+        /// Attention pooling of the click sequence (false: mean pooling, the ablation).
+        public var attentionPooling: Bool {
+            get { trainer.attentionPooling }
+            set { trainer.attentionPooling = newValue }
+        }
         /// Seed of initialisation and shuffling.
         public var trainingSeed: UInt64 {
             get { trainer.seed }
@@ -148,7 +153,7 @@ public enum TimingEvaluation {
             let times = train.timestampMs.sorted()
             let validationSplit = times[Int(Double(times.count) * 0.85)]
             let (fit, validation) = train.split(atMs: validationSplit)
-            emit("training c3po on \(fit.count) sends, early stopping on \(validation.count) later ones (\(TimingPredictorConfiguration().layout.parameterCount) parameters, Adam lr \(options.trainer.learningRate), batch \(options.trainer.batchSize), seed \(options.trainer.seed))")
+            emit("training c3po on \(fit.count) sends, early stopping on \(validation.count) later ones (\(TimingPredictorConfiguration().layout.parameterCount) parameters, Adam lr \(options.trainer.learningRate), batch \(options.trainer.batchSize), seed \(options.trainer.seed), \(options.trainer.attentionPooling ? "attention" : "mean") pooling of the click sequence)")
             let trainer = TimingTrainer(options: options.trainer)
             (predictor, epochs) = trainer.train(fit, validation: validation) { progress in
                 emit("epoch \(progress.epoch)/\(progress.epochs)  train log loss \(format(progress.trainLoss, 4))  validation log loss \(progress.validationLoss.map { format($0, 4) } ?? "-")  \(Int(progress.examplesPerSecond)) examples/s")

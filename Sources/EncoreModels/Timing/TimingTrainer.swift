@@ -19,6 +19,9 @@ public struct TimingTrainer: Sendable {
         public var seed: UInt64 = 5
         /// Stop after this many epochs without a better validation loss (needs a validation set).
         public var patience = 3
+        /// Attention pooling of the click sequence; `false` freezes the query at 0, i.e. a plain
+        /// mean over the present entries (the ablation that measures what attention adds).
+        public var attentionPooling = true
         public init() {}
     }
 
@@ -50,6 +53,10 @@ public struct TimingTrainer: Sendable {
         let layout = configuration.layout
         var parameters = initial?.parameters
             ?? TimingPredictor.initialParameters(configuration: configuration, seed: options.seed)
+        if !options.attentionPooling, initial == nil {
+            for index in layout.attentionQuery..<(layout.attentionQuery + layout.sequenceDimension) { parameters[index] = 0 }
+        }
+        let attentionPooling = options.attentionPooling
         var gradients = [Float](repeating: 0, count: layout.parameterCount)
         var adam = AdamOptimizer(parameterCount: layout.parameterCount, learningRate: options.learningRate)
         var generator = SeededGenerator(seed: options.seed &+ 1)
@@ -77,6 +84,9 @@ public struct TimingTrainer: Sendable {
                     }
                 }
                 if l2 > 0 { for index in gradients.indices { gradients[index] += l2 * parameters[index] } }
+                if !attentionPooling {
+                    for index in layout.attentionQuery..<(layout.attentionQuery + layout.sequenceDimension) { gradients[index] = 0 }
+                }
                 parameters.withUnsafeMutableBufferPointer { p in
                     gradients.withUnsafeBufferPointer { g in adam.update(parameters: p, gradients: g) }
                 }

@@ -23,6 +23,7 @@ struct BenchDecisionsCommand: AsyncParsableCommand {
     @Option(help: "Pipeline batch: wait at most (ms).") var maxWaitMs = 2
     @Option(help: "Distinct users (keys).") var users = 10_000
     @Option(help: "Directory of pipeline definitions.") var pipelines = "pipelines"
+    @Option(help: "librdkafka fetch.wait.max.ms of the pipeline's and the reader's consumers (librdkafka default 500).") var fetchWaitMs = 1
 
     func run() async throws {
         var logger = Logger(label: "encore-bench")
@@ -35,6 +36,7 @@ struct BenchDecisionsCommand: AsyncParsableCommand {
         benchmark.maxWaitMs = maxWaitMs
         benchmark.users = users
         benchmark.pipelinesDirectory = pipelines
+        benchmark.fetchWaitMs = fetchWaitMs
         let result = try await benchmark.run(logger: logger) { line in
             print(line)
             fflush(nil)

@@ -14,6 +14,7 @@ struct C3POOptions: ParsableArguments {
     @Option(help: "c3po: simulated users (with --data sim:SEED).") var simUsers = 1000
     @Option(help: "c3po: simulated days.") var simDays = 21
     @Option(help: "c3po: the last N simulated days are the held-out period.") var testDays = 7
+    @Flag(help: "c3po: mean pooling of the click sequence instead of attention (ablation).") var meanPooling = false
 
     func evaluationOptions(data: String) throws -> TimingEvaluation.Options {
         guard let seed = TimingEvaluation.seed(fromData: data) else {
@@ -27,6 +28,7 @@ struct C3POOptions: ParsableArguments {
         options.users = simUsers
         options.days = simDays
         options.testDays = testDays
+        options.attentionPooling = !meanPooling
         return options
     }
 
