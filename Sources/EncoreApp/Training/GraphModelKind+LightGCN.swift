@@ -4,6 +4,7 @@ extension GraphModelKind {
     /// LightGCN (``EncoreModels/LightGCN``); option defaults are the spec's, with 100 epochs.
     static let lightGCN = GraphModelKind(
         LightGCN.self, summary: "LightGCN (He et al., SIGIR 2020), BPR-trained linear propagation",
+        comparisonEpochs: 100,
         configure: { options in
             var configuration = LightGCNConfiguration()
             configuration.epochs = options.epochs ?? 100

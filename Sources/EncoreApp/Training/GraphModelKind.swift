@@ -9,7 +9,7 @@ import Foundation
 /// a string.
 ///
 /// Registering a model is one line in ``all`` plus a `static let` built with
-/// ``init(_:summary:exampleUnit:configure:describe:summaryFields:)`` (see
+/// ``init(_:summary:exampleUnit:comparisonEpochs:configure:describe:summaryFields:)`` (see
 /// `GraphModelKind+LightGCN.swift`).
 public struct GraphModelKind: Sendable {
     /// The CLI and artifact name (``EncoreModels/BatchRecommender/modelName``).
@@ -18,6 +18,9 @@ public struct GraphModelKind: Sendable {
     public let summary: String
     /// What an epoch's `examples` count ("triplets", "pairs").
     public let exampleUnit: String
+    /// Epochs `encore eval --compare` trains by default (a budget that finishes in minutes on
+    /// the shared data sets), or `nil` for the model's own default.
+    public let comparisonEpochs: Int?
     let configureAndDescribe: @Sendable (GraphTrainingOptions) throws -> (header: String, fields: [(String, GraphTraining.JSONValue)])
     let fitErased:
         @Sendable (
@@ -32,12 +35,13 @@ public struct GraphModelKind: Sendable {
     ///   - model: The ``EncoreModels/BatchRecommender`` type.
     ///   - summary: One-line description.
     ///   - exampleUnit: Unit of ``EncoreModels/TrainingProgress/examples``.
+    ///   - comparisonEpochs: Default epochs in `encore eval --compare`.
     ///   - configure: Builds the configuration from the options (`nil` option values mean the
     ///     model's own default).
     ///   - describe: The header line printed before training.
     ///   - summaryFields: Extra keys of the last-line JSON summary.
     init<Model: BatchRecommender>(
-        _ model: Model.Type, summary: String, exampleUnit: String = "triplets",
+        _ model: Model.Type, summary: String, exampleUnit: String = "triplets", comparisonEpochs: Int? = nil,
         configure: @escaping @Sendable (GraphTrainingOptions) throws -> Model.Configuration,
         describe: @escaping @Sendable (Model.Configuration) -> String,
         summaryFields: @escaping @Sendable (Model.Configuration) -> [(String, GraphTraining.JSONValue)] = { _ in [] }
@@ -45,6 +49,7 @@ public struct GraphModelKind: Sendable {
         name = Model.modelName
         self.summary = summary
         self.exampleUnit = exampleUnit
+        self.comparisonEpochs = comparisonEpochs
         configureAndDescribe = { options in
             let configuration = try configure(options)
             return (describe(configuration), summaryFields(configuration))
