@@ -32,6 +32,8 @@ public enum GraphModelComparison {
         public var epochs: [String: Int] = [:]
         /// Epochs for every trained model not in ``epochs`` (overrides the per-model budget).
         public var defaultEpochs: Int?
+        /// Mini-batches per epoch for the models that take it (DCCF), or `nil` for their default.
+        public var batchesPerEpoch: Int?
         /// Worker threads.
         public var threads = 1
         /// The K of recall@K and ndcg@K.
@@ -54,6 +56,8 @@ public enum GraphModelComparison {
         public var ndcg: Double
         public var popularityRecall: Double
         public var trainSeconds: Double
+        /// CPU seconds (user + system) of training and the in-training evaluations.
+        public var cpuSeconds: Double
         public var peakMiB: Double
     }
 
@@ -96,6 +100,7 @@ public enum GraphModelComparison {
                 training.model = kind.name
                 training.format = options.format
                 training.epochs = epochs
+                training.batchesPerEpoch = options.batchesPerEpoch
                 training.threads = options.threads
                 training.topK = options.topK
                 training.evaluateEvery = 0
@@ -110,6 +115,7 @@ public enum GraphModelComparison {
                 ]
                 if let format = options.format { arguments += ["--format", format] }
                 if let epochs { arguments += ["--epochs", String(epochs)] }
+                if let batches = options.batchesPerEpoch { arguments += ["--batches-per-epoch", String(batches)] }
                 let last = try runChild(executable: executable, arguments: arguments) { emit(prefix + $0) }
                 summary = try parse(last)
                 peakMiB = summary["max_rss_mib"] as? Double ?? .nan
@@ -120,7 +126,8 @@ public enum GraphModelComparison {
                     model: kind.name, epochs: summary["epochs"] as? Int ?? 0,
                     recall: number(summary["recall@\(k)"]), ndcg: number(summary["ndcg@\(k)"]),
                     popularityRecall: number(summary["popularity_recall@\(k)"]),
-                    trainSeconds: number(summary["train_seconds"]), peakMiB: peakMiB))
+                    trainSeconds: number(summary["train_seconds"]), cpuSeconds: number(summary["cpu_seconds"]),
+                    peakMiB: peakMiB))
         }
         let k = options.topK
         emit("")
@@ -129,13 +136,13 @@ public enum GraphModelComparison {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
         emit(
-            pad("model", 11) + "| epochs | recall@\(k) | ndcg@\(k) | train s | peak RSS MiB")
+            pad("model", 11) + "| epochs | recall@\(k) | ndcg@\(k) | train s | CPU s | peak RSS MiB")
         for row in rows {
             emit(
                 pad(row.model, 11)
                     + String(
-                        format: "| %6d | %9.4f | %7.4f | %7.1f | %12.0f", row.epochs, row.recall, row.ndcg,
-                        row.trainSeconds, row.peakMiB))
+                        format: "| %6d | %9.4f | %7.4f | %7.1f | %5.0f | %12.0f", row.epochs, row.recall, row.ndcg,
+                        row.trainSeconds, row.cpuSeconds, row.peakMiB))
         }
         if let first = rows.first {
             emit(pad("popularity", 11) + String(format: "|      - | %9.4f |", first.popularityRecall))
@@ -148,6 +155,7 @@ public enum GraphModelComparison {
             fields += [
                 ("\(row.model)_epochs", .integer(row.epochs)), ("\(row.model)_recall@\(k)", .number(row.recall)),
                 ("\(row.model)_ndcg@\(k)", .number(row.ndcg)), ("\(row.model)_train_seconds", .number(row.trainSeconds)),
+                ("\(row.model)_cpu_seconds", .number(row.cpuSeconds)),
                 ("\(row.model)_peak_rss_mib", .number(row.peakMiB)),
             ]
         }

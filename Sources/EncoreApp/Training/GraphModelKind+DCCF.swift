@@ -5,6 +5,7 @@ extension GraphModelKind {
     /// batch 10240 × 40 per epoch, λ1 0.1, λ2 2.5e-5, λ3 5e-3, τ 1, seed 2022) with 150 epochs.
     static let dccf = GraphModelKind(
         DCCF.self, summary: "DCCF (Ren et al., SIGIR 2023), intent-disentangled contrastive graph CF",
+        comparisonEpochs: 5,
         configure: { options in
             var configuration = DCCFConfiguration()
             configuration.epochs = options.epochs ?? configuration.epochs

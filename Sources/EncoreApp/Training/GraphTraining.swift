@@ -29,6 +29,7 @@ public enum GraphTraining {
             emit("warm start from \(path) (\(trainedEpochs(of: artifact)) epochs)")
         }
         let evaluator = FullRankingEvaluator(k: options.topK, threads: options.threads)
+        let cpuAtStart = ProcessStatistics.cpuSeconds
         var trainSeconds = 0.0, evalSeconds = 0.0
         var lastReport: EvaluationReport?
         var lastEvaluatedEpoch = -1
@@ -63,6 +64,7 @@ public enum GraphTraining {
             }
             return .proceed
         }
+        let cpuSeconds = ProcessStatistics.cpuSeconds - cpuAtStart
         let report: EvaluationReport
         if let lastReport, lastEvaluatedEpoch == epochsRun {
             report = lastReport
@@ -96,6 +98,7 @@ public enum GraphTraining {
                 ("precision@\(options.topK)", .number(report.precision)),
                 ("popularity_recall@\(options.topK)", .number(popularity.recall)),
                 ("train_seconds", .number(trainSeconds)), ("eval_seconds", .number(evalSeconds)),
+                ("cpu_seconds", .number(cpuSeconds)),
             ] + fields + [("max_rss_mib", .number(Double(ProcessStatistics.peakResidentBytes) / 1_048_576))])
         emit(json)
         return json

@@ -17,6 +17,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Train and compare these models (comma-separated: \(GraphModelKind.availableNames)).") var compare: String?
     @Option(help: "With --compare: epochs, N for all models or name=N,name=N (default: each model's budget).")
     var epochs: String?
+    @Option(help: "With --compare: mini-batches per epoch for DCCF (default 40).") var batchesPerEpoch: Int?
     @Option(help: "Data directory.") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected).") var format: String?
     @Option(help: "K of recall@K, ndcg@K, precision@K.") var topk = 20
@@ -38,6 +39,7 @@ struct EvalCommand: AsyncParsableCommand {
             options.format = format
             options.threads = threads
             options.topK = topk
+            options.batchesPerEpoch = batchesPerEpoch
             if let epochs { (options.defaultEpochs, options.epochs) = try GraphModelComparison.parseEpochs(epochs) }
             options.isolation = .childProcess(executable: Bundle.main.executablePath ?? CommandLine.arguments[0])
             try GraphModelComparison.run(options, emit: GraphTraining.writeLine)
