@@ -141,7 +141,7 @@ public enum GraphModelComparison {
             emit(
                 pad(row.model, 11)
                     + String(
-                        format: "| %6d | %9.4f | %7.4f | %7.1f | %5.0f | %12.0f", row.epochs, row.recall, row.ndcg,
+                        format: "| %6d | %9.4f | %7.4f | %7.1f | %5.1f | %12.0f", row.epochs, row.recall, row.ndcg,
                         row.trainSeconds, row.cpuSeconds, row.peakMiB))
         }
         if let first = rows.first {
