@@ -83,4 +83,12 @@ import Testing
         #expect(try GraphModelComparison.parseEpochs("lightgcn=100,DCCF=3").perModel == ["lightgcn": 100, "dccf": 3])
         #expect(throws: ModelError.self) { try GraphModelComparison.parseEpochs("dccf:3") }
     }
+
+    @Test func malformedSyntheticDataIsRejected() {
+        for bad in ["synthetic:huge", "synthetic:10x4x20", "synthetic:10x40x5", "synthetic:10x40x100:seed"] {
+            var options = GraphTrainingOptions(dataDirectory: bad)
+            options.model = "gte"
+            #expect(throws: ModelError.self, "\(bad)") { try GraphTraining.train(options) { _ in } }
+        }
+    }
 }

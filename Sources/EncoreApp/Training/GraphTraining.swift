@@ -9,8 +9,9 @@ import Foundation
 /// Output goes through `emit` one line at a time: a header, one progress line per epoch, and
 /// as the last line one JSON object with the final metrics and timings.
 public enum GraphTraining {
-    /// Trains a model as the options say, evaluates it with the full-ranking protocol, optionally
-    /// saves the artifact, and returns the final JSON line (also emitted).
+    /// Trains the model named in the options (any ``GraphModelKind``), evaluates it with the
+    /// full-ranking protocol, optionally saves the artifact, and returns the final JSON line
+    /// (also emitted).
     ///
     /// - Throws: ``EvaluationError`` for unreadable data, ``ModelError`` for bad options or models.
     @discardableResult
@@ -179,7 +180,8 @@ public enum GraphTraining {
     }
 
     /// Loads a data set by format name; `store` (or a path ending in `.sqlite`) reads Encore's
-    /// SQLite store.
+    /// SQLite store; `synthetic:gowalla` or `synthetic:USERSxITEMSxPAIRS[:SEED]` generates a
+    /// seeded synthetic graph (``SyntheticDataSpec``).
     static func loadData(directory: String, formatName: String?) throws -> InteractionDataset {
         if directory.hasPrefix("synthetic:") { return try SyntheticDataSpec(directory).generate() }
         if formatName == "store" || (formatName == nil && directory.hasSuffix(".sqlite")) {

@@ -13,7 +13,7 @@ struct EvalCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Model artifact written by `encore train --save`.") var model: String?
+    @Option(help: "Model artifact written by `encore train --save` (not with --compare).") var model = ""
     @Option(help: "Train and compare these models (comma-separated: \(GraphModelKind.availableNames)).") var compare: String?
     @Option(help: "With --compare: epochs, N for all models or name=N,name=N (default: each model's budget).")
     var epochs: String?
@@ -28,7 +28,7 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--format must be one of \(GraphTrainingOptions.formatNames.joined(separator: ", "))")
         }
         guard topk > 0, threads > 0 else { throw ValidationError("--topk and --threads must be positive") }
-        guard (model == nil) != (compare == nil) else { throw ValidationError("give either --model or --compare") }
+        guard model.isEmpty != (compare == nil) else { throw ValidationError("give either --model or --compare") }
     }
 
     func run() async throws {
@@ -45,7 +45,6 @@ struct EvalCommand: AsyncParsableCommand {
             try GraphModelComparison.run(options, emit: GraphTraining.writeLine)
             return
         }
-        guard let model else { return }
         try GraphTraining.evaluate(
             modelPath: model, dataDirectory: data, format: format, topK: topk, threads: threads,
             emit: GraphTraining.writeLine)
