@@ -9,47 +9,44 @@ import Foundation
 /// Output goes through `emit` one line at a time: a header, one progress line per epoch, and
 /// as the last line one JSON object with the final metrics and timings.
 public enum GraphTraining {
-    /// Trains a model as the options say, evaluates it with the full-ranking protocol, optionally
-    /// saves the artifact, and returns the final JSON line (also emitted).
+    /// Trains the model named in the options (any ``GraphModelKind``), evaluates it with the
+    /// full-ranking protocol, optionally saves the artifact, and returns the final JSON line
+    /// (also emitted).
     ///
     /// - Throws: ``EvaluationError`` for unreadable data, ``ModelError`` for bad options or models.
     @discardableResult
     public static func train(_ options: GraphTrainingOptions, emit: (String) -> Void) throws -> String {
-        guard options.model == LightGCN.modelName else {
-            throw ModelError(.invalidInput, "unknown model '\(options.model)' (available: \(LightGCN.modelName))")
-        }
+        let kind = try GraphModelKind.named(options.model)
+        let (header, fields) = try kind.configureAndDescribe(options)
         BLAS.setThreadCount(1)
         let data = try loadData(directory: options.dataDirectory, formatName: options.format)
-        let configuration = options.configuration
         emit("data \(options.dataDirectory): \(data.summary)")
         warnAboutColdTestUsers(data, emit: emit)
-        emit(
-            "lightgcn d=\(configuration.embeddingDimension) K=\(configuration.layerCount) lr=\(configuration.learningRate) "
-                + "decay=\(configuration.regularization) batch=\(configuration.batchSize) epochs=\(configuration.epochs) "
-                + "seed=\(configuration.seed) threads=\(configuration.threads)")
-        var warmStart: LightGCN?
+        emit(header)
+        var warmStart: ModelArtifact?
         if let path = options.warmStartPath {
-            warmStart = try LightGCN(artifact: ModelArtifact(contentsOf: path))
-            emit("warm start from \(path) (\(warmStart!.trainedEpochs) epochs)")
+            let artifact = try ModelArtifact(contentsOf: path)
+            warmStart = artifact
+            emit("warm start from \(path) (\(trainedEpochs(of: artifact)) epochs)")
         }
-        let evaluator = FullRankingEvaluator(k: options.topK, threads: configuration.threads)
+        let evaluator = FullRankingEvaluator(k: options.topK, threads: options.threads)
+        let cpuAtStart = ProcessStatistics.cpuSeconds
         var trainSeconds = 0.0, evalSeconds = 0.0
         var lastReport: EvaluationReport?
         var lastEvaluatedEpoch = -1
         var epochsRun = 0
-        let model = try LightGCN.fit(interactions: data.train, configuration: configuration, warmStart: warmStart) {
+        let model = try kind.fit(interactions: data.train, options: options, warmStart: warmStart) {
             progress, snapshot in
             trainSeconds += progress.seconds
             epochsRun = progress.epoch
             var line = String(
-                format: "epoch %d/%d loss %.5f %.2fs %.0f triplets/s", progress.epoch, progress.epochCount,
-                progress.loss,
-                progress.seconds, Double(progress.examples) / max(progress.seconds, 1e-9))
+                format: "epoch %d/%d loss %.5f %.2fs %.0f %@/s", progress.epoch, progress.epochCount,
+                progress.loss, progress.seconds, Double(progress.examples) / max(progress.seconds, 1e-9),
+                kind.exampleUnit)
             let due = options.evaluateEvery > 0 && progress.epoch % options.evaluateEvery == 0
             if due {
                 let (report, seconds) = measureSeconds {
-                    evaluator.evaluate(
-                        scorer: ModelRankingScorer(model: snapshot()), train: data.train, test: data.test)
+                    evaluator.evaluate(scorer: snapshot().scorer, train: data.train, test: data.test)
                 }
                 evalSeconds += seconds
                 lastReport = report
@@ -68,12 +65,13 @@ public enum GraphTraining {
             }
             return .proceed
         }
+        let cpuSeconds = ProcessStatistics.cpuSeconds - cpuAtStart
         let report: EvaluationReport
         if let lastReport, lastEvaluatedEpoch == epochsRun {
             report = lastReport
         } else {
             let (fresh, seconds) = measureSeconds {
-                evaluator.evaluate(scorer: ModelRankingScorer(model: model), train: data.train, test: data.test)
+                evaluator.evaluate(scorer: model.scorer, train: data.train, test: data.test)
             }
             evalSeconds += seconds
             report = fresh
@@ -94,19 +92,23 @@ public enum GraphTraining {
             let name = try ArtifactRegistry(store: EncoreStore(path: path)).save(model.artifact(metrics: metrics))
             emit("registered \(name) in \(path)")
         }
-        let json = summaryJSON([
-            ("model", .string(options.model)), ("epochs", .integer(epochsRun)),
-            ("recall@\(options.topK)", .number(report.recall)), ("ndcg@\(options.topK)", .number(report.ndcg)),
-            ("precision@\(options.topK)", .number(report.precision)),
-            ("popularity_recall@\(options.topK)", .number(popularity.recall)),
-            ("train_seconds", .number(trainSeconds)), ("eval_seconds", .number(evalSeconds)),
-            ("batch_size", .integer(configuration.batchSize)),
-            ("learning_rate", .number(Double(configuration.learningRate))),
-            ("seed", .integer(Int(configuration.seed))),
-            ("max_rss_mib", .number(Double(ProcessStatistics.peakResidentBytes) / 1_048_576)),
-        ])
+        let json = summaryJSON(
+            [
+                ("model", .string(kind.name)), ("epochs", .integer(epochsRun)),
+                ("recall@\(options.topK)", .number(report.recall)), ("ndcg@\(options.topK)", .number(report.ndcg)),
+                ("precision@\(options.topK)", .number(report.precision)),
+                ("popularity_recall@\(options.topK)", .number(popularity.recall)),
+                ("train_seconds", .number(trainSeconds)), ("eval_seconds", .number(evalSeconds)),
+                ("cpu_seconds", .number(cpuSeconds)),
+            ] + fields + [("max_rss_mib", .number(Double(ProcessStatistics.peakResidentBytes) / 1_048_576))])
         emit(json)
         return json
+    }
+
+    /// The `trainedEpochs` recorded in an artifact's metadata (0 if absent).
+    static func trainedEpochs(of artifact: ModelArtifact) -> Int {
+        let object = try? JSONSerialization.jsonObject(with: Data(artifact.metadataJSON.utf8)) as? [String: Any]
+        return object?["trainedEpochs"] as? Int ?? 0
     }
 
     /// Evaluates a saved model on a data set with the full-ranking protocol.
@@ -120,11 +122,8 @@ public enum GraphTraining {
         BLAS.setThreadCount(1)
         let artifact = try ModelArtifact(contentsOf: modelPath)
         let header = try artifact.header()
-        guard header.modelName == LightGCN.modelName else {
-            throw ModelError(
-                .incompatibleArtifact, "cannot evaluate model '\(header.modelName)' (available: \(LightGCN.modelName))")
-        }
-        let model = try LightGCN(artifact: artifact)
+        let model = try GraphModelKind.named(header.modelName).load(artifact)
+        let epochs = trainedEpochs(of: artifact)
         let data = try loadData(directory: dataDirectory, formatName: format)
         guard data.userCount <= model.userCount, data.itemCount <= model.itemCount else {
             throw ModelError(
@@ -132,7 +131,7 @@ public enum GraphTraining {
                 "data has \(data.userCount) users × \(data.itemCount) items, model \(model.userCount) × \(model.itemCount)"
             )
         }
-        emit("model \(modelPath): \(header.modelName), \(model.trainedEpochs) epochs, created \(header.created)")
+        emit("model \(modelPath): \(header.modelName), \(epochs) epochs, created \(header.created)")
         emit("data \(dataDirectory): \(data.summary)")
         warnAboutColdTestUsers(data, emit: emit)
         if header.dataFingerprint != data.train.fingerprint() {
@@ -142,11 +141,11 @@ public enum GraphTraining {
         }
         let evaluator = FullRankingEvaluator(k: topK, threads: threads)
         let (report, seconds) = measureSeconds {
-            evaluator.evaluate(scorer: ModelRankingScorer(model: model), train: data.train, test: data.test)
+            evaluator.evaluate(scorer: model.scorer, train: data.train, test: data.test)
         }
         emit(report.line + String(format: " (eval %.2fs)", seconds))
         let json = summaryJSON([
-            ("model", .string(header.modelName)), ("epochs", .integer(model.trainedEpochs)),
+            ("model", .string(header.modelName)), ("epochs", .integer(epochs)),
             ("recall@\(topK)", .number(report.recall)), ("ndcg@\(topK)", .number(report.ndcg)),
             ("precision@\(topK)", .number(report.precision)), ("eval_seconds", .number(seconds)),
         ])
@@ -181,8 +180,10 @@ public enum GraphTraining {
     }
 
     /// Loads a data set by format name; `store` (or a path ending in `.sqlite`) reads Encore's
-    /// SQLite store.
+    /// SQLite store; `synthetic:gowalla` or `synthetic:USERSxITEMSxPAIRS[:SEED]` generates a
+    /// seeded synthetic graph (``SyntheticDataSpec``).
     static func loadData(directory: String, formatName: String?) throws -> InteractionDataset {
+        if directory.hasPrefix("synthetic:") { return try SyntheticDataSpec(directory).generate() }
         if formatName == "store" || (formatName == nil && directory.hasSuffix(".sqlite")) {
             return try StoreInteractions.load(path: directory)
         }
@@ -198,7 +199,8 @@ public enum GraphTraining {
         return try DatasetLoader.load(directory: directory, format: format)
     }
 
-    enum JSONValue {
+    /// A value of the last-line JSON summary.
+    enum JSONValue: Sendable {
         case string(String)
         case integer(Int)
         case number(Double)

@@ -3,28 +3,31 @@ import EncoreModels
 
 /// Everything `encore train` needs, as plain values the command parses.
 ///
-/// Defaults are LightGCN's (``LightGCNConfiguration``) except the epoch count.
+/// Hyperparameters left `nil` take the chosen model's own defaults (``GraphModelKind``):
+/// LightGCN's (with 100 epochs), DCCF's (d 32, L 2, batch 10240, …), GTE's (k 3).
 public struct GraphTrainingOptions: Sendable {
-    /// Model name (`lightgcn`).
+    /// Model name (`lightgcn`, `gte`, `dccf`; see ``GraphModelKind/all``).
     public var model: String = LightGCN.modelName
-    /// Data directory (or RecBole `.inter` file).
+    /// Data directory (or RecBole `.inter` file, `.sqlite` store, or `synthetic:gowalla`).
     public var dataDirectory: String
     /// Data format name (`lightgcn`, `tsv`, `recbole`); `nil` detects it from the files.
     public var format: String?
     /// Training epochs.
-    public var epochs = 100
+    public var epochs: Int?
     /// Triplets per mini-batch B.
-    public var batchSize = 2048
+    public var batchSize: Int?
+    /// Mini-batches per epoch (DCCF; LightGCN always covers |E| triplets).
+    public var batchesPerEpoch: Int?
     /// Embedding size d.
-    public var embeddingDimension = 64
-    /// Propagation layers K.
-    public var layerCount = 3
+    public var embeddingDimension: Int?
+    /// Propagation layers K (GTE: path depth k).
+    public var layerCount: Int?
     /// Adam learning rate.
-    public var learningRate: Float = 1e-3
-    /// L2 weight λ.
-    public var regularization: Float = 1e-4
+    public var learningRate: Float?
+    /// L2 weight λ (DCCF: λ2 on the batch's layer-0 rows).
+    public var regularization: Float?
     /// Seed of initialisation and sampling.
-    public var seed: UInt64 = 2020
+    public var seed: UInt64?
     /// Worker threads.
     public var threads = 1
     /// Evaluate every this many epochs (0: only at the end).
@@ -48,18 +51,4 @@ public struct GraphTrainingOptions: Sendable {
 
     /// The data format names accepted by `format`.
     public static let formatNames = DatasetLoader.Format.allCases.map(\.rawValue) + ["store"]
-
-    /// The LightGCN hyperparameters these options describe.
-    var configuration: LightGCNConfiguration {
-        var configuration = LightGCNConfiguration()
-        configuration.epochs = epochs
-        configuration.batchSize = batchSize
-        configuration.embeddingDimension = embeddingDimension
-        configuration.layerCount = layerCount
-        configuration.learningRate = learningRate
-        configuration.regularization = regularization
-        configuration.seed = seed
-        configuration.threads = threads
-        return configuration
-    }
 }

@@ -6,7 +6,7 @@ import Foundation
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a batch graph model (LightGCN) and evaluate it with full ranking.",
+        abstract: "Train a model (lightgcn, gte, dccf, sheaf, peco; rnn; c3po) and evaluate it in the same run.",
         discussion: """
             Prints one progress line per epoch and, as the last line, one JSON object with the metrics. \
             `--model c3po --data sim:SEED` trains the C-3PO notification-timing predictor on a seeded simulation \
@@ -15,19 +15,20 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Model to train.") var model = "lightgcn"
+    @Option(help: "Model to train: \(GraphModelKind.availableNames).") var model = "lightgcn"
     @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
-    @Option(help: "Training epochs (default: 100 for lightgcn, 10 for rnn).") var epochs: Int?
-    @Option(help: "Triplets per mini-batch.") var batchSize = 2048
-    @Option(help: "Embedding size d.") var dim = 64
-    @Option(help: "Propagation layers K.") var layers = 3
-    @Option(help: "Adam learning rate.") var lr: Float = 0.001
-    @Option(help: "L2 weight λ on the batch's layer-0 rows.") var decay: Float = 1e-4
+    @Option(help: "Training epochs (default: the model's; LightGCN 100).") var epochs: Int?
+    @Option(help: "Triplets per mini-batch (default: the model's; LightGCN 2048).") var batchSize: Int?
+    @Option(help: "Mini-batches per epoch (DCCF; default 40).") var batchesPerEpoch: Int?
+    @Option(help: "Embedding size d (default: the model's; LightGCN 64).") var dim: Int?
+    @Option(help: "Propagation layers K (GTE: path depth k; default: the model's).") var layers: Int?
+    @Option(help: "Adam learning rate (default: the model's, 0.001).") var lr: Float?
+    @Option(help: "L2 weight λ on the batch's layer-0 rows (default: the model's).") var decay: Float?
     @Option(help: "Evaluate every N epochs (0: only at the end).") var evalEvery = 20
     @Option(help: "K of recall@K, ndcg@K, precision@K.") var topk = 20
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Seed of initialisation and sampling.") var seed: UInt64 = 2020
+    @Option(help: "Seed of initialisation and sampling (default: the model's).") var seed: UInt64?
     @Option(help: "Write the model artifact to this file.") var save: String?
     @Option(help: "Register the model in the model registry of this SQLite store (the pipelines load it from there).")
     var registry: String?
@@ -41,10 +42,12 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (epochs ?? 0) >= 0 else { throw ValidationError("--epochs must be ≥ 0") }
-        guard batchSize > 0, dim > 0, layers >= 0, topk > 0, threads > 0 else {
-            throw ValidationError("--batch-size, --dim, --topk and --threads must be positive, --layers ≥ 0")
+        guard (batchSize ?? 1) > 0, (batchesPerEpoch ?? 1) > 0, (dim ?? 1) > 0, (layers ?? 0) >= 0, topk > 0, threads > 0
+        else {
+            throw ValidationError(
+                "--batch-size, --batches-per-epoch, --dim, --topk and --threads must be positive, --layers ≥ 0")
         }
-        guard lr > 0, decay >= 0 else { throw ValidationError("--lr must be positive and --decay ≥ 0") }
+        guard (lr ?? 1) > 0, (decay ?? 0) >= 0 else { throw ValidationError("--lr must be positive and --decay ≥ 0") }
         if let format, !GraphTrainingOptions.formatNames.contains(format) {
             throw ValidationError("--format must be one of \(GraphTrainingOptions.formatNames.joined(separator: ", "))")
         }
@@ -65,8 +68,9 @@ struct TrainCommand: AsyncParsableCommand {
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
         options.format = format
-        options.epochs = epochs ?? 100
+        options.epochs = epochs
         options.batchSize = batchSize
+        options.batchesPerEpoch = batchesPerEpoch
         options.embeddingDimension = dim
         options.layerCount = layers
         options.learningRate = lr
