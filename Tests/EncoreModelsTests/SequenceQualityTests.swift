@@ -57,6 +57,7 @@ extension SequenceModelScorer: SequenceScorer {}
         var embedding = CooccurrenceEmbedding.Configuration()
         embedding.dimension = 16
         embedding.minimumCount = 1
+        embedding.epochs = 30  // 2,400 training plays: skip-gram needs many passes on so little data
         let items = CooccurrenceEmbedding.train(sessions: train.sessions(), itemCount: log.itemCount, configuration: embedding)
         var configuration = SequenceModelConfiguration()
         configuration.hiddenSize = 32

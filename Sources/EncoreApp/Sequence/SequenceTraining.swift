@@ -127,14 +127,34 @@ public enum SequenceTraining {
             }
             return ItemEmbeddingTable(lightGCN: graph, source: "lightgcn:\(path)")
         }
-        guard options.embeddings == "cooccurrence" else {
-            throw ModelError(.invalidInput, "unknown embeddings '\(options.embeddings)' (cooccurrence or lightgcn:ARTIFACT)")
+        guard options.embeddings == "cooccurrence" || options.embeddings.hasPrefix("cooccurrence:") else {
+            throw ModelError(
+                .invalidInput,
+                "unknown embeddings '\(options.embeddings)' (cooccurrence[:epochs=…,window=…,min=…,negatives=…,dim=…] or lightgcn:ARTIFACT)")
         }
         var configuration = CooccurrenceEmbedding.Configuration()
         configuration.dimension = options.embeddingDimension
         configuration.minimumCount = options.minimumCount
         configuration.epochs = options.embeddingEpochs
         configuration.seed = options.seed
+        if let colon = options.embeddings.firstIndex(of: ":") {
+            for pair in options.embeddings[options.embeddings.index(after: colon)...].split(separator: ",") {
+                let parts = pair.split(separator: "=").map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
+                    throw ModelError(.invalidInput, "bad co-occurrence option '\(pair)'")
+                }
+                switch parts[0] {
+                case "epochs": configuration.epochs = Int(value)
+                case "window": configuration.window = max(1, Int(value))
+                case "min": configuration.minimumCount = Int(value)
+                case "negatives": configuration.negatives = Int(value)
+                case "dim": configuration.dimension = max(1, Int(value))
+                case "sub": configuration.subsampling = value
+                case "lr": configuration.initialLearningRate = Float(value)
+                default: throw ModelError(.invalidInput, "unknown co-occurrence option '\(parts[0])'")
+                }
+            }
+        }
         return CooccurrenceEmbedding.train(sessions: train.sessions(), itemCount: itemCount, configuration: configuration)
     }
 

@@ -33,6 +33,10 @@ public enum CooccurrenceEmbedding {
         public var initialLearningRate: Float = 0.025
         /// Final learning rate.
         public var finalLearningRate: Float = 1e-4
+        /// Subtract the mean vector of the embedded items before normalising. Skip-gram vectors
+        /// share a large common direction; without centring, every cosine is high and the RNN's
+        /// cosine loss is satisfied by predicting that direction, which ranks nothing.
+        public var centred = true
         /// Seed.
         public var seed: UInt64 = 2024
         /// Creates the defaults.
@@ -126,6 +130,14 @@ public enum CooccurrenceEmbedding {
                         }
                     }
                 }
+            }
+        }
+        if configuration.centred {
+            var mean = [Double](repeating: 0, count: d)
+            let embedded = kept.filter { $0 }.count
+            for item in 0..<itemCount where kept[item] { for k in 0..<d { mean[k] += Double(input[item * d + k]) } }
+            for item in 0..<itemCount where kept[item] {
+                for k in 0..<d { input[item * d + k] -= Float(mean[k] / Double(max(embedded, 1))) }
             }
         }
         return ItemEmbeddingTable(vectors: input, itemCount: itemCount, dimension: d, source: "cooccurrence")
