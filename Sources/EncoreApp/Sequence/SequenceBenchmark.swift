@@ -30,10 +30,19 @@ public enum SequenceBenchmark {
         public init() {}
     }
 
+    /// CPU seconds of the calling thread (the step runs on one thread, OpenBLAS single-threaded).
+    ///
+    /// The machine is shared (load average ≈ 10 on 2 cores while these numbers were taken), so
+    /// wall time mostly measures the scheduler; thread CPU time measures the kernel.
     static func seconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+        func now() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        let start = now()
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return now() - start
     }
 
     /// Runs the benchmark; returns the JSON line (also emitted last).
@@ -64,7 +73,7 @@ public enum SequenceBenchmark {
         }
         emit(
             "rnn step: d=\(options.dimension) H=\(options.hiddenSize) I=\(width), \(3 * h * (width + h)) MAC per event, "
-                + "one core, best of \(options.rounds) rounds of \(options.events) events")
+                + "per CPU-second of one thread, best of \(options.rounds) rounds of \(options.events) events")
         // Single user.
         var workspace = SequenceWorkspace(model: model, maximumCount: max(1, options.wave))
         var state = [Float](repeating: 0, count: h)

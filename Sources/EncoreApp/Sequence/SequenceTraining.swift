@@ -164,6 +164,7 @@ public enum SequenceTraining {
         configuration.minimumCount = options.minimumCount
         configuration.epochs = options.embeddingEpochs
         configuration.seed = options.seed
+        configuration.popularityAxis = options.popularityAxis
         if let colon = options.embeddings.firstIndex(of: ":") {
             for pair in options.embeddings[options.embeddings.index(after: colon)...].split(separator: ",") {
                 let parts = pair.split(separator: "=").map(String.init)

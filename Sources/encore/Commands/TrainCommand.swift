@@ -13,7 +13,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Model to train.") var model = "lightgcn"
     @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
-    @Option(help: "Training epochs (default: 100 for lightgcn, 10 for rnn).") var epochs: Int?
+    @Option(help: "Training epochs (default: 100 for lightgcn, 3 for rnn).") var epochs: Int?
     @Option(help: "Triplets per mini-batch.") var batchSize = 2048
     @Option(help: "Embedding size d.") var dim = 64
     @Option(help: "Propagation layers K.") var layers = 3
@@ -48,7 +48,7 @@ struct TrainCommand: AsyncParsableCommand {
         if model == "rnn" {
             var options = SequenceTrainingOptions(dataSource: data)
             (options.format, options.split, options.hiddenSize, options.embeddings) = (format, split, hidden, embeddings)
-            (options.epochs, options.embeddingDimension, options.learningRate, options.seed) = (epochs ?? 10, dim, lr, seed)
+            (options.epochs, options.embeddingDimension, options.learningRate, options.seed) = (epochs ?? 3, dim, lr, seed)
             (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
             try SequenceTraining.train(options, emit: GraphTraining.writeLine)
             return
@@ -56,7 +56,7 @@ struct TrainCommand: AsyncParsableCommand {
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
         options.format = format
-        options.epochs = epochs ?? 100
+        options.epochs = epochs ?? 30
         options.batchSize = batchSize
         options.embeddingDimension = dim
         options.layerCount = layers
