@@ -56,7 +56,7 @@ struct TrainCommand: AsyncParsableCommand {
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
         options.format = format
-        options.epochs = epochs ?? 30
+        options.epochs = epochs ?? 100
         options.batchSize = batchSize
         options.embeddingDimension = dim
         options.layerCount = layers
