@@ -119,6 +119,33 @@ public enum SequenceTraining {
     static func itemTable(_ options: SequenceTrainingOptions, train: SequenceCorpus, itemCount: Int) throws
         -> ItemEmbeddingTable
     {
+        if options.embeddings == "lightgcn" || options.embeddings.hasPrefix("lightgcn:epochs=") {
+            // A graph generation trained here on the training events only (no leakage past the cut-off).
+            var configuration = LightGCNConfiguration()
+            configuration.embeddingDimension = options.embeddingDimension
+            configuration.epochs = options.embeddings.hasPrefix("lightgcn:epochs=")
+                ? Int(options.embeddings.dropFirst("lightgcn:epochs=".count)) ?? 100 : 100
+            configuration.seed = options.seed
+            configuration.threads = options.threads
+            var users = [Int32](), items = [Int32]()
+            for user in 0..<train.userCount {
+                for index in train.offsets[user]..<train.offsets[user + 1] {
+                    users.append(Int32(user))
+                    items.append(train.events[index].item)
+                }
+            }
+            let matrix = SparseMatrix(
+                rows: train.userCount, columns: itemCount, rowIndices: users, columnIndices: items, duplicates: .keepFirst)
+            let graph = try LightGCN.fit(interactions: matrix, configuration: configuration, warmStart: nil) { _, _ in .proceed }
+            // Items without training events keep their random initial row: zero them ("unknown").
+            var vectors = graph.itemEmbeddings.storage
+            let d = configuration.embeddingDimension
+            var seen = [Bool](repeating: false, count: itemCount)
+            for item in items { seen[Int(item)] = true }
+            for item in 0..<itemCount where !seen[item] { for k in 0..<d { vectors[item * d + k] = 0 } }
+            return ItemEmbeddingTable(
+                vectors: vectors, itemCount: itemCount, dimension: d, source: "lightgcn(\(configuration.epochs) epochs)")
+        }
         if options.embeddings.hasPrefix("lightgcn:") {
             let path = String(options.embeddings.dropFirst("lightgcn:".count))
             let graph = try LightGCN(artifact: ModelArtifact(contentsOf: path))
@@ -127,14 +154,36 @@ public enum SequenceTraining {
             }
             return ItemEmbeddingTable(lightGCN: graph, source: "lightgcn:\(path)")
         }
-        guard options.embeddings == "cooccurrence" else {
-            throw ModelError(.invalidInput, "unknown embeddings '\(options.embeddings)' (cooccurrence or lightgcn:ARTIFACT)")
+        guard options.embeddings == "cooccurrence" || options.embeddings.hasPrefix("cooccurrence:") else {
+            throw ModelError(
+                .invalidInput,
+                "unknown embeddings '\(options.embeddings)' (cooccurrence[:epochs=…,window=…,min=…,negatives=…,dim=…,sub=…,lr=…,pop=…] or lightgcn:ARTIFACT)")
         }
         var configuration = CooccurrenceEmbedding.Configuration()
         configuration.dimension = options.embeddingDimension
         configuration.minimumCount = options.minimumCount
         configuration.epochs = options.embeddingEpochs
         configuration.seed = options.seed
+        configuration.popularityAxis = options.popularityAxis
+        if let colon = options.embeddings.firstIndex(of: ":") {
+            for pair in options.embeddings[options.embeddings.index(after: colon)...].split(separator: ",") {
+                let parts = pair.split(separator: "=").map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]), value >= 0 else {
+                    throw ModelError(.invalidInput, "bad co-occurrence option '\(pair)'")
+                }
+                switch parts[0] {
+                case "epochs": configuration.epochs = Int(value)
+                case "window": configuration.window = max(1, Int(value))
+                case "min": configuration.minimumCount = Int(value)
+                case "negatives": configuration.negatives = Int(value)
+                case "dim": configuration.dimension = max(1, Int(value))
+                case "sub": configuration.subsampling = value
+                case "lr": configuration.initialLearningRate = Float(value)
+                case "pop": configuration.popularityAxis = Float(value)
+                default: throw ModelError(.invalidInput, "unknown co-occurrence option '\(parts[0])'")
+                }
+            }
+        }
         return CooccurrenceEmbedding.train(sessions: train.sessions(), itemCount: itemCount, configuration: configuration)
     }
 

@@ -9,7 +9,7 @@ public struct SequenceTrainingOptions: Sendable {
     /// Split: `temporal:FRACTION` or `at:EPOCH_SECONDS`.
     public var split = "temporal:0.2"
     /// Training epochs.
-    public var epochs = 10
+    public var epochs = 3
     /// Hidden size H.
     public var hiddenSize = 128
     /// Co-occurrence embedding size d.
@@ -28,6 +28,8 @@ public struct SequenceTrainingOptions: Sendable {
     public var longWeight: Float = 1
     /// Item space: `cooccurrence` or `lightgcn:ARTIFACT` (a LightGCN artifact trained on the same indices).
     public var embeddings = "cooccurrence"
+    /// Weight of the co-occurrence table's popularity coordinate (0: none; 1 was best on ml-100k).
+    public var popularityAxis: Float = 1
     /// Minimum training plays for a co-occurrence vector.
     public var minimumCount = 5
     /// Co-occurrence epochs.

@@ -33,6 +33,15 @@ public enum CooccurrenceEmbedding {
         public var initialLearningRate: Float = 0.025
         /// Final learning rate.
         public var finalLearningRate: Float = 1e-4
+        /// Subtract the mean vector of the embedded items before normalising. Skip-gram vectors
+        /// share a large common direction; without centring, every cosine is high and the RNN's
+        /// cosine loss is satisfied by predicting that direction, which ranks nothing.
+        public var centred = true
+        /// Weight γ of an extra popularity coordinate, γ·log(1 + count) / log(1 + max count),
+        /// appended after each row is normalised (0: none; the table then has `dimension + 1`
+        /// columns). Lets the RNN's user vector lean towards popular tracks, which skip-gram's
+        /// PMI-like geometry does not express.
+        public var popularityAxis: Float = 0
         /// Seed.
         public var seed: UInt64 = 2024
         /// Creates the defaults.
@@ -128,6 +137,26 @@ public enum CooccurrenceEmbedding {
                 }
             }
         }
-        return ItemEmbeddingTable(vectors: input, itemCount: itemCount, dimension: d, source: "cooccurrence")
+        if configuration.centred {
+            var mean = [Double](repeating: 0, count: d)
+            let embedded = kept.filter { $0 }.count
+            for item in 0..<itemCount where kept[item] { for k in 0..<d { mean[k] += Double(input[item * d + k]) } }
+            for item in 0..<itemCount where kept[item] {
+                for k in 0..<d { input[item * d + k] -= Float(mean[k] / Double(max(embedded, 1))) }
+            }
+        }
+        guard configuration.popularityAxis > 0 else {
+            return ItemEmbeddingTable(vectors: input, itemCount: itemCount, dimension: d, source: "cooccurrence")
+        }
+        let unit = ItemEmbeddingTable(vectors: input, itemCount: itemCount, dimension: d, source: "cooccurrence")
+        let top = Float(log1p(Double(counts.max() ?? 0)))
+        var extended = [Float](repeating: 0, count: itemCount * (d + 1))
+        for item in 0..<itemCount where kept[item] {
+            for k in 0..<d { extended[item * (d + 1) + k] = unit.vectors[item * d + k] }
+            extended[item * (d + 1) + d] = configuration.popularityAxis * Float(log1p(Double(counts[item]))) / max(top, 1e-6)
+        }
+        return ItemEmbeddingTable(
+            vectors: extended, itemCount: itemCount, dimension: d + 1,
+            source: "cooccurrence+popularity(\(configuration.popularityAxis))")
     }
 }

@@ -564,3 +564,32 @@ public final class SequenceTrainer {
         for index in gradients.indices { gradients[index] *= scale }
     }
 }
+
+extension SequenceTrainer {
+    /// Assembles and runs forward the first window of an epoch (no update): the lanes' users in
+    /// order and the number of steps. For checks of the forward pass against streaming.
+    func forwardFirstWindow() -> (order: [Int], steps: Int) {
+        var order = (0..<corpus.userCount).filter { corpus.length(ofUser: $0) >= 2 }
+        order.withUnsafeMutableBufferPointer { generator.shuffle($0) }
+        var cursor = 0, events = 0
+        for lane in 0..<lanes { laneUser[lane] = -1 }
+        for index in laneStates.indices { laneStates[index] = 0 }
+        let steps = buildWindow(order: order, cursor: &cursor, events: &events)
+        forward(steps: steps)
+        return (order, steps)
+    }
+
+    /// Loss and unclipped gradient of the first window of an epoch (no update): the quantity the
+    /// finite-difference gradient check compares.
+    func firstWindowLossAndGradient() -> (loss: Double, gradients: [Float]) {
+        let (_, steps) = forwardFirstWindow()
+        for index in gradients.indices { gradients[index] = 0 }
+        let rows = steps * lanes
+        let normaliser = Float(max(Double(shortMask[0..<rows].reduce(0, +)), 1))
+        var loss = headLossAndGradient(rows: rows, head: .short, weight: 1, normaliser: normaliser, accumulate: false)
+        loss += headLossAndGradient(
+            rows: rows, head: .long, weight: model.configuration.longWeight, normaliser: normaliser, accumulate: true)
+        backward(steps: steps)
+        return (loss, gradients)
+    }
+}

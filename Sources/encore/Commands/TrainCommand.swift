@@ -18,7 +18,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Model to train: \(GraphModelKind.availableNames).") var model = "lightgcn"
     @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
-    @Option(help: "Training epochs (default: the model's; LightGCN 100).") var epochs: Int?
+    @Option(help: "Training epochs (default: the model's; LightGCN 100, rnn 3).") var epochs: Int?
     @Option(help: "Triplets per mini-batch (default: the model's; LightGCN 2048).") var batchSize: Int?
     @Option(help: "Mini-batches per epoch (DCCF; default 40).") var batchesPerEpoch: Int?
     @Option(help: "Embedding size d (default: the model's; LightGCN 64).") var dim: Int?
@@ -57,13 +57,14 @@ struct TrainCommand: AsyncParsableCommand {
         if model == "rnn" {
             var options = SequenceTrainingOptions(dataSource: data)
             (options.format, options.split, options.hiddenSize, options.embeddings) = (format, split, hidden, embeddings)
-            (options.epochs, options.embeddingDimension, options.learningRate, options.seed) = (epochs ?? 10, dim, lr, seed)
+            (options.epochs, options.embeddingDimension, options.learningRate) = (epochs ?? 3, dim ?? 64, lr ?? 0.001)
+            options.seed = seed ?? options.seed
             (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
             try SequenceTraining.train(options, emit: GraphTraining.writeLine)
             return
         }
         if model == "c3po" {
-            return try C3POCommand.train(data: data, epochs: epochs ?? 100, seed: seed, registry: registry, save: save, options: c3po)
+            return try C3POCommand.train(data: data, epochs: epochs ?? 100, seed: seed ?? 2020, registry: registry, save: save, options: c3po)
         }
         var options = GraphTrainingOptions(dataDirectory: data)
         options.model = model
