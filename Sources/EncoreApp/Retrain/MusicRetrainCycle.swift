@@ -20,6 +20,9 @@ import Synchronization
 /// promoted generation is the one that was judged (it has not seen the holdout; the live states
 /// catch up by replay).
 ///
+/// **C-3PO.** After the music generation, the open predictor is retrained on the notification
+/// history and judged the same way (held-out latest sends, log loss); see ``TimingRetrainStep``.
+///
 /// **Embeddings.** `graph_model: lightgcn` embeds the items by LightGCN; `cooccurrence` by the
 /// skip-gram embedding over listening sessions (useful while the graph is tiny).
 public final class MusicRetrainCycle: RetrainCycle, Sendable {
@@ -33,6 +36,8 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         /// candidate, to show (and test) that promotion refuses it.
         public var shuffleTrainingTracks = false
         public var topicPrefix = ""
+        /// Also retrain the C-3PO open predictor from the store's notification history.
+        public var retrainTiming = true
 
         public init(settings: RetrainSettings) {
             self.settings = settings
@@ -66,6 +71,25 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
     }
 
     public func run(_ context: RetrainContext) throws -> RetrainOutcome {
+        var outcome = try runMusic(context)
+        guard options.retrainTiming, !context.isCancelled() else { return outcome }
+        do {
+            let timing = try TimingRetrainStep(
+                store: store, generations: generations, holdoutFraction: options.settings.holdoutFraction,
+                promoteMargin: options.settings.promoteMargin
+            ).run(progress: context.progress, isCancelled: context.isCancelled)
+            outcome.candidateMetrics.merge(timing.metrics) { a, _ in a }
+            outcome.reason += "; " + timing.reason
+            context.progress(timing.reason)
+        } catch {
+            // The music generation stands on its own; a C-3PO failure keeps the serving predictor.
+            outcome.reason += "; c3po not retrained: \(error)"
+            context.progress("c3po not retrained: \(error)")
+        }
+        return outcome
+    }
+
+    private func runMusic(_ context: RetrainContext) throws -> RetrainOutcome {
         let settings = options.settings
         let data = try SequenceData(store: store)
         let span = data.log.timeSpan

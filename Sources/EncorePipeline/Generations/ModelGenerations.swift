@@ -1,3 +1,4 @@
+import EncoreModels
 import Synchronization
 
 /// The current model generations of the process, swapped by read-copy-update.
@@ -9,6 +10,8 @@ import Synchronization
 public final class ModelGenerations: Sendable {
     private let music = Mutex<MusicGeneration?>(nil)
     private let musicCounter = Atomic<Int>(0)
+    private let timing = Mutex<(predictor: TimingPredictor, version: Int)?>(nil)
+    private let timingCounter = Atomic<Int>(0)
 
     public init() {}
 
@@ -23,4 +26,17 @@ public final class ModelGenerations: Sendable {
 
     /// Changes whenever a music generation is installed.
     public var musicVersion: Int { musicCounter.load(ordering: .acquiring) }
+
+    /// Installs a C-3PO predictor generation; the notification pipeline uses it from its next batch on.
+    public func install(timing predictor: TimingPredictor, version: Int) {
+        timing.withLock { $0 = (predictor, version) }
+        timingCounter.add(1, ordering: .releasing)
+    }
+
+    /// The installed C-3PO predictor, if one was installed in this process (the stage itself
+    /// loads the registry's promoted one at start).
+    public var currentTiming: (predictor: TimingPredictor, version: Int)? { timing.withLock { $0 } }
+
+    /// Changes whenever a C-3PO predictor is installed.
+    public var timingVersion: Int { timingCounter.load(ordering: .acquiring) }
 }

@@ -23,6 +23,8 @@ final class BatchProcessor {
     let sequence: SequenceStage?
     /// The C-3PO stage (issue 5); reads listens for activity features only.
     let c3po: C3POStage?
+    private let generations: ModelGenerations
+    private var seenTimingVersion = 0
     /// Whether listens go to the history table (not when only C-3PO reads them: the music
     /// pipeline stores them).
     private let storesListens: Bool
@@ -94,6 +96,7 @@ final class BatchProcessor {
         self.rules = rules
         self.sequence = sequence
         self.c3po = c3po
+        self.generations = generations
         storesListens = popularity != nil || sequence != nil || c3po == nil
         if let c3po {
             do {
@@ -133,6 +136,13 @@ final class BatchProcessor {
         decidedInBatch.removeAll(keepingCapacity: true)
         // A generation installed since the last batch applies from this batch on, whole.
         sequence?.refreshGeneration()
+        if let c3po, generations.timingVersion != seenTimingVersion {
+            seenTimingVersion = generations.timingVersion
+            if let timing = generations.currentTiming, timing.version != c3po.predictorVersion {
+                c3po.install(timing.predictor, version: timing.version)
+                logger.info("c3po predictor swapped", metadata: ["model": "\(c3po.modelLabel)"])
+            }
+        }
         let popularityAnswers = sequence?.isServing != true
 
         // Pass 1: decode and validate; dead-letter what is bad.

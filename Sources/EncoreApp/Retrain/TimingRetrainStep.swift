@@ -1,0 +1,89 @@
+import EncoreEvaluation
+import EncoreModels
+import EncorePipeline
+import EncoreStore
+import Foundation
+
+/// The C-3PO half of a retrain cycle: retrain the open predictor on the store's notification
+/// history and listens, judge it against the serving predictor on the latest sends (log loss
+/// and AUC on the same held-out examples), and promote and install it only if it is not worse.
+struct TimingRetrainStep: Sendable {
+    let store: EncoreStore
+    let generations: ModelGenerations
+    let holdoutFraction: Double
+    let promoteMargin: Double
+
+    struct Outcome {
+        var promoted: Bool
+        var version: Int?
+        var reason: String
+        var metrics: [String: Double]
+    }
+
+    func run(progress: (String) -> Void, isCancelled: () -> Bool) throws -> Outcome {
+        let examples = try TimingTraining.examples(store: store)
+        guard examples.count >= 200 else {
+            return Outcome(
+                promoted: false, version: nil, reason: "c3po: only \(examples.count) labelled sends, keeping the serving predictor",
+                metrics: [:])
+        }
+        let times = examples.timestampMs.sorted()
+        let cutoff = times[min(times.count - 1, Int(Double(times.count) * (1 - holdoutFraction)))]
+        let (train, holdout) = examples.split(atMs: cutoff)
+        guard train.count >= 100, holdout.count >= 20 else {
+            return Outcome(promoted: false, version: nil, reason: "c3po: too few sends to hold out", metrics: [:])
+        }
+        let (candidate, report) = try TimingTraining.train(examples: train) { step in
+            _ = step
+        }
+        if isCancelled() { return Outcome(promoted: false, version: nil, reason: "c3po: cancelled", metrics: [:]) }
+        let labels = holdout.label.map { $0 > 0.5 }
+        func judge(_ predictor: TimingPredictor) -> (auc: Double, logLoss: Double) {
+            let p = predictor.predict(holdout).map(Double.init)
+            return (
+                BinaryClassificationMetrics.auc(scores: p, labels: labels),
+                BinaryClassificationMetrics.logLoss(probabilities: p, labels: labels)
+            )
+        }
+        let mine = judge(candidate)
+        var metrics = ["c3po_auc": mine.auc, "c3po_logloss": mine.logLoss, "c3po_holdout": Double(holdout.count)]
+        let serving = try servingPredictor()
+        if let serving {
+            let theirs = judge(serving.predictor)
+            metrics["c3po_serving_auc"] = theirs.auc
+            metrics["c3po_serving_logloss"] = theirs.logLoss
+            progress(String(
+                format: "c3po holdout: candidate auc %.4f logloss %.4f, serving c3po@%d auc %.4f logloss %.4f (%d sends)",
+                mine.auc, mine.logLoss, serving.version, theirs.auc, theirs.logLoss, holdout.count))
+            if mine.logLoss > theirs.logLoss * (1 + promoteMargin) {
+                return Outcome(
+                    promoted: false, version: nil,
+                    reason: String(format: "c3po kept @%d (log loss %.4f vs %.4f)", serving.version, mine.logLoss, theirs.logLoss),
+                    metrics: metrics)
+            }
+        }
+        let version = try TimingTraining.save(
+            candidate, to: store, metrics: metrics.merging(report.metrics) { a, _ in a }, epochs: report.epochs,
+            status: "candidate")
+        try ModelRegistry(store: store).promote(
+            name: TimingPredictor.modelName, version: version, atMs: Int64(Date().timeIntervalSince1970 * 1000))
+        generations.install(timing: candidate, version: version)
+        metrics["c3po_version"] = Double(version)
+        return Outcome(
+            promoted: true, version: version,
+            reason: serving == nil
+                ? "c3po@\(version) first predictor"
+                : String(format: "c3po@%d promoted (log loss %.4f)", version, mine.logLoss),
+            metrics: metrics)
+    }
+
+    /// The predictor serving now: installed in this process, else the registry's promoted one.
+    private func servingPredictor() throws -> (predictor: TimingPredictor, version: Int)? {
+        if let current = generations.currentTiming { return current }
+        guard let promoted = try ModelRegistry(store: store).list(name: TimingPredictor.modelName)
+            .first(where: { $0.status == "promoted" })
+        else { return nil }
+        let artifact = try ArtifactRegistry(store: store).load(name: TimingPredictor.modelName, version: promoted.version)
+        return (try TimingPredictor(artifact: artifact), promoted.version)
+    }
+}
