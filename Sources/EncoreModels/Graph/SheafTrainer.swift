@@ -381,6 +381,12 @@ public final class SheafTrainer {
         let alpha = configuration.stepSize
         withAdjacency { offsets, neighbours, _ in
             parallelFor(count: n, threads: configuration.threads) { range in
+                if d == 64 {
+                    Self.laplacianRows64(
+                        range, offsets: offsets, neighbours: neighbours, values: values, r: r, input: input,
+                        output: output, residual: residual, alpha: alpha)
+                    return
+                }
                 for s in range {
                     let out = output + s * d, own = input + s * d
                     let diagonal = 1 - r[s] * r[s]
@@ -397,6 +403,60 @@ public final class SheafTrainer {
                 }
             }
         }
+    }
+
+    /// The d = 64 case of ``applyLaplacian(layer:input:output:residual:)`` with the row in SIMD
+    /// registers (same arithmetic per lane, entries in the same order).
+    static func laplacianRows64(
+        _ rows: Range<Int>, offsets: UnsafePointer<Int>, neighbours: UnsafePointer<Int32>,
+        values: UnsafePointer<Float>, r: UnsafePointer<Float>, input: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, alpha: Float
+    ) {
+        typealias V = SIMD16<Float>
+        let raw = UnsafeRawPointer(input)
+        for s in rows {
+            let own = raw + s * 256
+            let diagonal = V(repeating: 1 - r[s] * r[s])
+            var a0 = diagonal * own.loadUnaligned(fromByteOffset: 0, as: V.self)
+            var a1 = diagonal * own.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var a2 = diagonal * own.loadUnaligned(fromByteOffset: 128, as: V.self)
+            var a3 = diagonal * own.loadUnaligned(fromByteOffset: 192, as: V.self)
+            for entry in offsets[s]..<offsets[s + 1] {
+                let w = V(repeating: values[entry])
+                let source = raw + Int(neighbours[entry]) * 256
+                a0 -= w * source.loadUnaligned(fromByteOffset: 0, as: V.self)
+                a1 -= w * source.loadUnaligned(fromByteOffset: 64, as: V.self)
+                a2 -= w * source.loadUnaligned(fromByteOffset: 128, as: V.self)
+                a3 -= w * source.loadUnaligned(fromByteOffset: 192, as: V.self)
+            }
+            if let residual {
+                let x = UnsafeRawPointer(residual + s * 64), step = V(repeating: alpha)
+                a0 = x.loadUnaligned(fromByteOffset: 0, as: V.self) - step * a0
+                a1 = x.loadUnaligned(fromByteOffset: 64, as: V.self) - step * a1
+                a2 = x.loadUnaligned(fromByteOffset: 128, as: V.self) - step * a2
+                a3 = x.loadUnaligned(fromByteOffset: 192, as: V.self) - step * a3
+            }
+            let out = UnsafeMutableRawPointer(output + s * 64)
+            out.storeBytes(of: a0, toByteOffset: 0, as: V.self)
+            out.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+            out.storeBytes(of: a2, toByteOffset: 128, as: V.self)
+            out.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+        }
+    }
+
+    /// ⟨h_a, y_b⟩ + ⟨h_b, y_a⟩ for 64-wide rows.
+    @inline(__always)
+    static func crossDot64(
+        _ ha: UnsafePointer<Float>, _ yb: UnsafePointer<Float>, _ hb: UnsafePointer<Float>, _ ya: UnsafePointer<Float>
+    ) -> Float {
+        typealias V = SIMD16<Float>
+        let p = UnsafeRawPointer(ha), q = UnsafeRawPointer(yb), u = UnsafeRawPointer(hb), v = UnsafeRawPointer(ya)
+        var sum = V()
+        for offset in stride(from: 0, to: 256, by: 64) {
+            sum += p.loadUnaligned(fromByteOffset: offset, as: V.self) * q.loadUnaligned(fromByteOffset: offset, as: V.self)
+            sum += u.loadUnaligned(fromByteOffset: offset, as: V.self) * v.loadUnaligned(fromByteOffset: offset, as: V.self)
+        }
+        return sum.sum()
     }
 
     func withAdjacency(
@@ -539,6 +599,10 @@ public final class SheafTrainer {
                     for e in range {
                         let hu = h + Int(edgeUser[e]) * d, hi = h + Int(edgeItem[e]) * d
                         let yu = y + Int(edgeUser[e]) * d, yi = y + Int(edgeItem[e]) * d
+                        if d == 64 {
+                            m[e] = Self.crossDot64(hu, yi, hi, yu)
+                            continue
+                        }
                         var sum: Float = 0
                         for k in 0..<d { sum += hu[k] * yi[k] + hi[k] * yu[k] }
                         m[e] = sum
