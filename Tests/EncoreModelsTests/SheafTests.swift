@@ -205,3 +205,24 @@ extension SheafTrainer {
         try BatchRecommenderConformance.check(SheafRecommender.self, configuration: configuration)
     }
 }
+
+/// The reference's evaluation bug (scores × (1 − train)) reproduced on purpose, beside Encore's
+/// −∞ mask: with negative unseen scores the zeroed training item would be recommended.
+@Suite struct SheafMaskingParityTests {
+    @Test func multiplicativeMaskLetsTrainingItemsIn() throws {
+        var configuration = SheafConfiguration()
+        configuration.embeddingDimension = 2
+        configuration.layerCount = 0
+        // One user; item 0 is a training item; items 1–3 are unseen with negative scores.
+        let table: [Float] = [1, 0, 2, 0, -1, 0, -2, 0, -0.5, 0]
+        let model = SheafRecommender(
+            configuration: configuration, userCount: 1, itemCount: 4, parameters: table,
+            readout: Matrix(rows: 5, columns: 2, storage: table), dataFingerprint: "", trainedEpochs: 0)
+        let train = SparseMatrix(rows: 1, columns: 4, rowIndices: [0], columnIndices: [0])
+        var scores = model.scores(users: [0])
+        for item in train.columns(inRow: 0) { scores[0, Int(item)] *= 0 }  // the reference's mask
+        var selector = TopKSelector(k: 2)
+        #expect(selector.select(scores.row(0)) == [0, 3])  // training item 0 ranks first
+        #expect(model.recommend(users: [0], k: 2, excluding: train)[0] == [3, 1])
+    }
+}
