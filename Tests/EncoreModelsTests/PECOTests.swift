@@ -227,8 +227,9 @@ import Testing
     @Test func observerSeesEveryEpochAndCanStop() throws {
         let data = try BatchRecommenderConformance.syntheticData()
         var epochs = [Int]()
-        let model = try PECORecommender.fit(interactions: data.train, configuration: Self.configuration(), warmStart: nil)
-        { progress, snapshot in
+        let model = try PECORecommender.fit(
+            interactions: data.train, configuration: Self.configuration(), warmStart: nil
+        ) { progress, snapshot in
             epochs.append(progress.epoch)
             #expect(progress.examples == data.train.nonzeroCount)
             if progress.epoch == 3 {

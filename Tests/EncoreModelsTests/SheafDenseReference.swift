@@ -45,7 +45,9 @@ struct SheafDenseReference {
             let weights = Array(parameters[(base + 2 * width)..<(base + 2 * width + width * width)])
             let bias = Array(parameters[(base + 2 * width + width * width)..<(base + layerParameterCount)])
             let delta = laplacian(x, parameters: parameters, layer: layer)
-            let y = x.map { row in (0..<width).map { c in bias[c] + (0..<width).reduce(0) { $0 + row[$1] * weights[$1 * width + c] } } }
+            let y = x.map { row in
+                (0..<width).map { c in bias[c] + (0..<width).reduce(0) { $0 + row[$1] * weights[$1 * width + c] } }
+            }
             x = (0..<nodeCount).map { s in
                 (0..<width).map { c in x[s][c] - alpha * (0..<nodeCount).reduce(0) { $0 + delta[s][$1] * y[$1][c] } }
             }

@@ -39,7 +39,8 @@ extension SheafTrainer {
         configuration.seed = seed
         configuration.batchSize = 64
         let r = SparseMatrix(
-            rows: users, columns: items, rowIndices: edges.map { Int32($0.0) }, columnIndices: edges.map { Int32($0.1) })
+            rows: users, columns: items, rowIndices: edges.map { Int32($0.0) }, columnIndices: edges.map { Int32($0.1) }
+        )
         let trainer = try SheafTrainer(interactions: r, configuration: configuration)
         let reference = SheafDenseReference(
             edges: edges, userCount: users, itemCount: items, width: d, layers: layers, alpha: Double(alpha),

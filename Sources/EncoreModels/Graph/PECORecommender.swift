@@ -107,7 +107,9 @@ public struct PECORecommender: BatchRecommender {
                 epoch: epoch, epochCount: backbone.epochs, loss: result.loss, seconds: result.seconds,
                 examples: result.triplets)
             let snapshot = {
-                model(trainer: trainer, configuration: configuration, graphs: graphs.isEmpty ? [trainer.adjacency] : graphs)
+                model(
+                    trainer: trainer, configuration: configuration,
+                    graphs: graphs.isEmpty ? [trainer.adjacency] : graphs)
             }
             if try observer(progress, snapshot) == .stop { break }
         }
@@ -152,7 +154,8 @@ public struct PECORecommender: BatchRecommender {
             userTable.storage.withUnsafeBufferPointer { table in
                 for (row, user) in users.enumerated() {
                     precondition(user >= 0 && Int(user) < userCount, "user \(user) out of range")
-                    (block.baseAddress! + row * width).update(from: table.baseAddress! + Int(user) * width, count: width)
+                    (block.baseAddress! + row * width).update(
+                        from: table.baseAddress! + Int(user) * width, count: width)
                 }
             }
             itemTable.storage.withUnsafeBufferPointer { items in

@@ -70,7 +70,8 @@ public struct SheafRecommender: BatchRecommender {
             readout.storage.withUnsafeBufferPointer { table in
                 for (row, user) in users.enumerated() {
                     precondition(user >= 0 && Int(user) < userCount, "user \(user) out of range")
-                    (block.baseAddress! + row * width).update(from: table.baseAddress! + Int(user) * width, count: width)
+                    (block.baseAddress! + row * width).update(
+                        from: table.baseAddress! + Int(user) * width, count: width)
                 }
                 BLAS.sgemm(
                     transposeA: false, transposeB: true, m: users.count, n: itemCount, k: width, alpha: 1,

@@ -262,7 +262,8 @@ public final class SheafTrainer {
         let loss = users.withUnsafeBufferPointer { u in
             positives.withUnsafeBufferPointer { p in
                 negatives.withUnsafeBufferPointer { q in
-                    computeBatch(count: u.count, users: u.baseAddress!, positives: p.baseAddress!, negatives: q.baseAddress!)
+                    computeBatch(
+                        count: u.count, users: u.baseAddress!, positives: p.baseAddress!, negatives: q.baseAddress!)
                 }
             }
         }
@@ -453,8 +454,12 @@ public final class SheafTrainer {
         let p = UnsafeRawPointer(ha), q = UnsafeRawPointer(yb), u = UnsafeRawPointer(hb), v = UnsafeRawPointer(ya)
         var sum = V()
         for offset in stride(from: 0, to: 256, by: 64) {
-            sum += p.loadUnaligned(fromByteOffset: offset, as: V.self) * q.loadUnaligned(fromByteOffset: offset, as: V.self)
-            sum += u.loadUnaligned(fromByteOffset: offset, as: V.self) * v.loadUnaligned(fromByteOffset: offset, as: V.self)
+            sum +=
+                p.loadUnaligned(fromByteOffset: offset, as: V.self)
+                * q.loadUnaligned(fromByteOffset: offset, as: V.self)
+            sum +=
+                u.loadUnaligned(fromByteOffset: offset, as: V.self)
+                * v.loadUnaligned(fromByteOffset: offset, as: V.self)
         }
         return sum.sum()
     }

@@ -99,7 +99,8 @@ enum BenchGraphZooCommand {
         let body = fields.map { key, value -> String in
             switch value {
             case let text as String: return "\"\(key)\":\"\(text)\""
-            case let number as Double: return "\"\(key)\":" + (number.isFinite ? String(format: "%.6g", number) : "null")
+            case let number as Double:
+                return "\"\(key)\":" + (number.isFinite ? String(format: "%.6g", number) : "null")
             default: return "\"\(key)\":\(value)"
             }
         }
@@ -129,14 +130,17 @@ enum BenchGraphZooCommand {
             emit(line)
             return .proceed
         }
-        emit(String(format: "%@: %.1fs wall, %.1fs CPU in training", name, trainSeconds, cpuSeconds - cpuStart - evalCPU))
+        emit(
+            String(format: "%@: %.1fs wall, %.1fs CPU in training", name, trainSeconds, cpuSeconds - cpuStart - evalCPU)
+        )
         return (model, trainSeconds)
     }
 
     struct Sheaf: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sheaf",
-            abstract: "Sheaf4Rec: recall/ndcg@20 (−∞ mask and the reference's multiplicative mask), train s, peak RSS; or speed on the synthetic graph.",
+            abstract:
+                "Sheaf4Rec: recall/ndcg@20 (−∞ mask and the reference's multiplicative mask), train s, peak RSS; or speed on the synthetic graph.",
             discussion: "The last line of output is one JSON object with the measurements.")
         @OptionGroup var common: Common
 
@@ -166,7 +170,9 @@ enum BenchGraphZooCommand {
                 var stepCPU = Double.infinity
                 for step in 1...common.steps {
                     let cpu = cpuSeconds
-                    let s = seconds { _ = trainer.lossAndGradient(users: users, positives: positives, negatives: negatives) }
+                    let s = seconds {
+                        _ = trainer.lossAndGradient(users: users, positives: positives, negatives: negatives)
+                    }
                     let used = cpuSeconds - cpu
                     stepSeconds = min(stepSeconds, s)
                     stepCPU = min(stepCPU, used)
@@ -222,7 +228,8 @@ enum BenchGraphZooCommand {
     struct PECO: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "peco",
-            abstract: "PECO-inspired model beside LightGCN and Node-Copy (ω = 0) in one run; or speed on the synthetic graph.",
+            abstract:
+                "PECO-inspired model beside LightGCN and Node-Copy (ω = 0) in one run; or speed on the synthetic graph.",
             discussion: "The last line of output is one JSON object with the measurements.")
         @OptionGroup var common: Common
         @Option(help: "Concurrence weight ω.") var omega: Float = 0.3
@@ -267,7 +274,8 @@ enum BenchGraphZooCommand {
                     }
                 }
                 trainer.usePropagationAdjacency(graphs[0])
-                let stepsPerEpoch = (data.train.nonzeroCount + configuration.backbone.batchSize - 1)
+                let stepsPerEpoch =
+                    (data.train.nonzeroCount + configuration.backbone.batchSize - 1)
                     / configuration.backbone.batchSize
                 let partial = trainer.trainPartialEpoch(batches: common.steps * 10)
                 let epochSeconds = partial.seconds / Double(common.steps * 10) * Double(stepsPerEpoch)
@@ -323,7 +331,10 @@ enum BenchGraphZooCommand {
             let (model, trainSeconds) = try train(
                 PECORecommender.self, name: "peco", data: data, configuration: configuration, common: common)
             let report = evaluate(model, data, threads: common.threads)
-            emit(String(format: "peco (ω = %.2f): %@, train %.1fs, peak RSS %.0f MiB", omega, report.line, trainSeconds, peakMiB))
+            emit(
+                String(
+                    format: "peco (ω = %.2f): %@, train %.1fs, peak RSS %.0f MiB", omega, report.line, trainSeconds,
+                    peakMiB))
             fields += [
                 ("omega", Double(omega)), ("recall@20", report.recall), ("ndcg@20", report.ndcg),
                 ("train_seconds", trainSeconds), ("max_rss_mib", peakMiB),
