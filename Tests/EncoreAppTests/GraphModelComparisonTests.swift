@@ -65,16 +65,16 @@ import Testing
         var lines = [String]()
         do {
             try GraphModelComparison.run(
-                GraphModelComparison.Options(models: ["gte", "sheaf"], dataDirectory: Self.data)) { lines.append($0) }
+                GraphModelComparison.Options(models: ["gte", "ngcf"], dataDirectory: Self.data)) { lines.append($0) }
             Issue.record("expected an error")
         } catch let error as ModelError {
-            #expect(error.reason.contains("'sheaf'") && error.reason.contains(GraphModelKind.availableNames))
+            #expect(error.reason.contains("'ngcf'") && error.reason.contains(GraphModelKind.availableNames))
         } catch {
             Issue.record("unexpected \(error)")
         }
         #expect(lines.isEmpty)
         var options = GraphTrainingOptions(dataDirectory: Self.data)
-        options.model = "peco"
+        options.model = "bpr-mf"
         #expect(throws: ModelError.self) { try GraphTraining.train(options) { _ in } }
     }
 

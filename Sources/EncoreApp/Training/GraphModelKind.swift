@@ -94,6 +94,8 @@ public struct GraphModelKind: Sendable {
         .lightGCN,
         .gte,
         .dccf,
+        .sheaf,
+        .peco,
     ]
 
     /// The available names, comma-separated (for error messages and help).

@@ -22,8 +22,9 @@ public final class LightGCNTrainer {
     public let configuration: LightGCNConfiguration
     /// The training matrix R.
     public let interactions: SparseMatrix
-    /// Ã over users then items.
-    public let adjacency: SparseMatrix
+    /// Ã over users then items (the training graph's unless replaced by
+    /// ``usePropagationAdjacency(_:)``).
+    public private(set) var adjacency: SparseMatrix
     /// ``EncoreNumerics/SparseMatrix/fingerprint()`` of the training matrix, computed once.
     public let dataFingerprint: String
     /// Number of users M.
@@ -220,6 +221,16 @@ public final class LightGCNTrainer {
             for index in accumulator.indices { accumulator[index] *= scale }
         }
         return result
+    }
+
+    /// Propagates over another symmetric normalised adjacency from now on (same nodes, users
+    /// first); the sampler keeps drawing triplets from the training matrix. PECO uses this to
+    /// train one E⁽⁰⁾ on sampled graphs.
+    ///
+    /// - Precondition: `adjacency` is (M+N) × (M+N) and symmetric.
+    public func usePropagationAdjacency(_ adjacency: SparseMatrix) {
+        precondition(adjacency.rows == nodeCount && adjacency.columns == nodeCount, "adjacency has the wrong shape")
+        self.adjacency = adjacency
     }
 
     /// The current parameters as an immutable model.
