@@ -90,6 +90,35 @@ struct C3POPipelineTests {
         #expect(stage.modelLabel == "c3po@7")
     }
 
+    @Test func aPredictorInstalledInTheGenerationsIsUsedFromTheNextBatch() async throws {
+        let harness = try PipelineHarness()
+        let stream = try Self.simulatedStream(users: 20, days: 2)
+        let requests = stream[.notificationRequests]!
+        let half = requests.count / 2
+        var firstPart = stream
+        firstPart[.notificationRequests] = Array(requests.prefix(half))
+        try Self.produce(firstPart, to: harness)
+        let environment = try harness.environment()
+        let definition = Self.definition(maxRecords: 100)
+        _ = try await harness.run(
+            PipelineRunner(definition: definition, environment: environment, logger: harness.logger),
+            until: Self.allDecided(harness.storePath, requests: half))
+        let (predictor, _) = try TimingTraining.train(store: try harness.store())
+
+        // The retrain cycle's hot swap: install into the shared generations, then keep consuming.
+        environment.generations.install(timing: predictor, version: 4)
+        try harness.produce(.notificationRequests, Array(requests.suffix(from: half)))
+        _ = try await harness.run(
+            PipelineRunner(definition: definition, environment: environment, logger: harness.logger),
+            until: Self.allDecided(harness.storePath, requests: requests.count))
+        let store = try harness.store()
+        for (index, record) in requests.enumerated() {
+            let request = try EventDecoder.notificationRequest(record.value)
+            let decision = try #require(try store.decision(id: RuleBaseline.decisionID(for: request.requestID), userID: request.userID))
+            #expect(decision.model == (index < half ? C3POStage.fallbackModelName : "c3po@4"), "request \(index)")
+        }
+    }
+
     @Test(arguments: FaultInjection.Point.allCases)
     func stateIsExactlyOnceAcrossACrash(point: FaultInjection.Point) async throws {
         let harness = try PipelineHarness()

@@ -11,6 +11,7 @@ final class DayGate: Sendable {
     private struct State {
         var nextBoundaryMs: Int64
         var day = 1
+        let lastBoundaryMs: Int64
         var produced: [EncoreTopic: Int] = [:]
         var failure: (any Error)?
     }
@@ -23,10 +24,11 @@ final class DayGate: Sendable {
     private static let dayMs: Int64 = 86_400_000
 
     init(
-        firstEventMs: Int64, runners: [PipelineRunner], definitions: [PipelineDefinition], scheduler: RetrainScheduler?,
+        firstEventMs: Int64, lastEventMs: Int64, runners: [PipelineRunner], definitions: [PipelineDefinition], scheduler: RetrainScheduler?,
         output: @escaping @Sendable (String) -> Void
     ) {
-        state = Mutex(State(nextBoundaryMs: firstEventMs + Self.dayMs))
+        // Days end at start + k·24 h; the end of the last day is no boundary (nothing follows it).
+        state = Mutex(State(nextBoundaryMs: firstEventMs + Self.dayMs, lastBoundaryMs: lastEventMs - Self.dayMs))
         self.runners = runners
         self.definitions = definitions
         self.scheduler = scheduler
@@ -39,7 +41,9 @@ final class DayGate: Sendable {
     /// Called for every event before it is produced (on the producer's thread; may block).
     func before(_ event: SimulatedEvent) throws {
         let boundary: (day: Int, produced: [EncoreTopic: Int])? = state.withLock { state in
-            guard scheduler != nil, state.failure == nil, event.timestampMs >= state.nextBoundaryMs else { return nil }
+            guard scheduler != nil, state.failure == nil, event.timestampMs >= state.nextBoundaryMs,
+                state.nextBoundaryMs <= state.lastBoundaryMs
+            else { return nil }
             state.nextBoundaryMs += Self.dayMs
             defer { state.day += 1 }
             return (state.day, state.produced)

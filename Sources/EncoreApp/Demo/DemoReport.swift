@@ -64,7 +64,7 @@ public struct DemoReport: Sendable {
                 + "p_open \(f(decision.pOpen, 2)) — \(decision.reason)")
         }
         lines.append("")
-        lines.append("Baseline quality against the simulator's ground truth")
+        lines.append("Quality against the simulator's ground truth (models beside their baselines)")
         let r = recommendationQuality
         lines.append("  recommendations   \(r.messages) scored (of \(recommendationsProduced) produced; the embedded broker keeps ~4–5 MB per partition); hit rate (user plays a recommended track within 24 h) "
             + "\(f(r.hitRate)) vs \(f(r.randomHitRate)) for random tracks; mean true relevance \(f(r.meanRelevance)) vs \(f(r.randomMeanRelevance))")

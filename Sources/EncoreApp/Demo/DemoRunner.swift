@@ -132,7 +132,7 @@ public struct DemoRunner: Sendable {
         let publisher = SimulationPublisher(corruptionRate: options.corruptionRate, seed: options.seed)
         let producer = try KafkaProducer(configuration: ProducerConfiguration(client: client), logger: logger)
         let gate = DayGate(
-            firstEventMs: simulation.configuration.startMs, runners: runners, definitions: definitions,
+            firstEventMs: simulation.configuration.startMs, lastEventMs: simulation.configuration.endMs, runners: runners, definitions: definitions,
             scheduler: options.retrainDaily ? runtime.scheduler : nil, output: output)
         let produceStarted = ContinuousClock.now
         let counts = try await DedicatedThread.run(name: "encore-demo-producer") {

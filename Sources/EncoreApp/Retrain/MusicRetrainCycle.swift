@@ -16,7 +16,9 @@ import Synchronization
 ///
 /// **Holdout.** The candidate trains on listens before a cut-off (the last `holdout_fraction` of
 /// the time span is held out). Candidate and serving generation are scored by the same
-/// next-listen evaluator on the held-out listens, states carried through the whole history. The
+/// next-listen evaluator on the held-out listens, states carried through the whole history.
+/// Before the first generation the popularity baseline serves, so the first candidate must not
+/// be worse than popularity on the same holdout. The
 /// promoted generation is the one that was judged (it has not seen the holdout; the live states
 /// catch up by replay).
 ///
@@ -168,12 +170,16 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                    currentMetrics["hr@20"].map { String(format: "%.4f", $0) } ?? "none", popularityReport.hitRate(at: 20),
                    candidateReport.points))
 
-        if let currentHR = currentMetrics["hr@20"], candidateHR < currentHR * (1 - settings.promoteMargin) {
+        // Not worse than what serves now: the current generation, or before the first one the
+        // popularity baseline (which answers until a generation is promoted).
+        let servingHR = currentMetrics["hr@20"] ?? popularityReport.hitRate(at: 20)
+        let servingName = current?.label ?? PopularityBaseline.modelName
+        if candidateHR < servingHR * (1 - settings.promoteMargin) {
             return RetrainOutcome(
                 promoted: false, generation: nil,
                 reason: String(
                     format: "kept %@: candidate hr@20 %.4f is worse than the serving %.4f by more than the %.0f%% margin",
-                    current?.label ?? "", candidateHR, currentHR, settings.promoteMargin * 100),
+                    servingName, candidateHR, servingHR, settings.promoteMargin * 100),
                 candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
         }
 
@@ -202,8 +208,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         generations.install(generation)
         return RetrainOutcome(
             promoted: true, generation: Int64(version),
-            reason: current == nil
-                ? "first generation" : String(format: "candidate hr@20 %.4f vs serving %.4f", candidateHR, currentMetrics["hr@20"] ?? 0),
+            reason: String(format: "candidate hr@20 %.4f vs serving %@ %.4f", candidateHR, servingName, servingHR),
             candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
     }
 
