@@ -23,6 +23,8 @@ public struct IngestBenchmark: Sendable {
     public var stage = "popularity"
     public var rnnHidden = 128
     public var rnnDimension = 64
+    /// Threads scoring the catalogue for due recommendations (rnn stage).
+    public var scoringThreads = 1
 
     public init() {}
 
@@ -99,7 +101,9 @@ public struct IngestBenchmark: Sendable {
         definition.batch.maxRecords = batchRecords
         let generations = ModelGenerations()
         if stage == "rnn" {
-            definition.stages = [.sequenceModel(SequenceStage.Settings())]
+            var settings = SequenceStage.Settings()
+            settings.scoringThreads = scoringThreads
+            definition.stages = [.sequenceModel(settings)]
             var random = EncoreNumerics.SeededGenerator(seed: 3)
             let vectors = (0..<(trackCount * rnnDimension)).map { _ in random.nextUniform() * 2 - 1 }
             var modelConfiguration = SequenceModelConfiguration()

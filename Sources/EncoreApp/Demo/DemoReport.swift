@@ -76,7 +76,7 @@ public struct DemoReport: Sendable {
             lines.append("  retrain cycles    same holdout (the latest listens), same evaluator, one run per cycle:")
             for (index, outcome) in retrainOutcomes.enumerated() {
                 let candidate = outcome.candidateMetrics
-                let serving = outcome.currentMetrics["hr@20"].map { f($0, 4) } ?? "—"
+                let serving = outcome.currentMetrics["hr@20"].map { f($0, 4) } ?? "popularity"
                 lines.append("    cycle \(index + 1): rnn hr@20 \(f(candidate["hr@20"] ?? 0, 4)) mrr@20 \(f(candidate["mrr@20"] ?? 0, 4)) "
                     + "vs popularity hr@20 \(f(candidate["popularity_hr@20"] ?? 0, 4)), serving \(serving) → "
                     + "\(outcome.promoted ? "promoted rnn@\(outcome.generation ?? 0)" : "kept") (\(f(outcome.seconds, 1)) s; \(outcome.reason))")

@@ -163,13 +163,16 @@ public struct PipelineDefinition: Sendable, Equatable {
             settings.maximumDelay = .seconds(3600 * (try field["max_delay_hours"].integer(in: 1...168, default: 24)))
             return .ruleBaseline(settings)
         case "rnn":
-            try field.requireMapping(allowedKeys: ["type", "top_k", "debounce_seconds", "exclude_recent", "wave_size"])
+            try field.requireMapping(allowedKeys: [
+                "type", "top_k", "debounce_seconds", "exclude_recent", "wave_size", "scoring_threads",
+            ])
             var settings = SequenceStage.Settings()
             settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
             settings.debounce = .seconds(try field["debounce_seconds"].integer(in: 0...604_800, default: 600))
             settings.excludeRecent = try field["exclude_recent"].integer(
                 in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
             settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
+            settings.scoringThreads = try field["scoring_threads"].integer(in: 1...64, default: settings.scoringThreads)
             return .sequenceModel(settings)
         case "c3po":
             return .c3po(try C3POStage.Settings.parse(field))

@@ -27,6 +27,8 @@ public final class SequenceStage {
         public var excludeRecent = 5
         /// Users per batched step (bounds the wave buffers).
         public var maximumWave = 256
+        /// Threads scoring the catalogue for due recommendations (the pipeline thread and one more).
+        public var scoringThreads = 1
         public init() {}
     }
 
@@ -79,14 +81,12 @@ public final class SequenceStage {
     private var dueExclusions: [Int32] = []
     private var dueEntries: [DueEntry] = []
     private var scoreBuffer: [Float] = []
-    private var selected: [Int32] = []
     private var selector: TopKSelector
 
     init(settings: Settings, generations: ModelGenerations) {
         self.settings = settings
         self.generations = generations
         selector = TopKSelector(k: settings.topK)
-        selected = [Int32](repeating: 0, count: settings.topK)
     }
 
     /// Reads the stored states back (after a restart or a failed batch).
@@ -108,7 +108,6 @@ public final class SequenceStage {
             stateBuffer = [Float](repeating: 0, count: settings.maximumWave * model.stateSize)
             inputBuffer = [Float](repeating: 0, count: settings.maximumWave * model.inputWidth)
             selector = TopKSelector(k: min(settings.topK, model.itemCount))
-            selected = [Int32](repeating: 0, count: selector.k)
             scoreBuffer = []
         }
     }
@@ -290,7 +289,11 @@ public final class SequenceStage {
         }
     }
 
-    /// Scores every due user of the batch (chunks of 64 rows per GEMM) and emits their top-K.
+    /// Scores every due user of the batch and emits their top-K, in order.
+    ///
+    /// Rows go in chunks of 64 per GEMM (the item table is packed once per chunk); up to
+    /// `scoringThreads` chunks are scored and selected at once, each worker on its own slice of
+    /// the score buffer, so results do not depend on the thread count.
     private func emitDue(generation: MusicGeneration, emit: (DueRecommendation) throws -> Void) rethrows {
         defer {
             dueVectors.removeAll(keepingCapacity: true)
@@ -302,37 +305,51 @@ public final class SequenceStage {
         let itemCount = model.itemCount
         let dimension = model.items.dimension
         let chunk = 64
-        let rowsNeeded = min(chunk, dueEntries.count)
+        let workers = max(1, settings.scoringThreads)
+        let k = selector.k
+        let rowsNeeded = min(chunk * workers, dueEntries.count)
         if scoreBuffer.count < rowsNeeded * itemCount { scoreBuffer = [Float](repeating: 0, count: rowsNeeded * itemCount) }
+        let entries = dueEntries
         var start = 0
-        while start < dueEntries.count {
-            let count = min(chunk, dueEntries.count - start)
-            dueVectors.withUnsafeBufferPointer { vectors in
-                scoreBuffer.withUnsafeMutableBufferPointer {
-                    model.scores(
-                        userVectors: UnsafeBufferPointer(rebasing: vectors[(start * dimension)...]), count: count, into: $0)
+        while start < entries.count {
+            let count = min(chunk * workers, entries.count - start)
+            let parts = (count + chunk - 1) / chunk
+            var results = [[(Int32, Float)]](repeating: [], count: count)
+            results.withUnsafeMutableBufferPointer { results in
+                scoreBuffer.withUnsafeMutableBufferPointer { scores in
+                    dueVectors.withUnsafeBufferPointer { vectors in
+                        dueExclusions.withUnsafeBufferPointer { exclusions in
+                            parallelChunks(chunkCount: parts, threads: min(parts, workers)) { part in
+                                let first = part * chunk
+                                let rows = min(chunk, count - first)
+                                let region = UnsafeMutableBufferPointer(
+                                    rebasing: scores[(first * itemCount)..<((first + rows) * itemCount)])
+                                model.scores(
+                                    userVectors: UnsafeBufferPointer(rebasing: vectors[((start + first) * dimension)...]),
+                                    count: rows, into: region)
+                                var selector = TopKSelector(k: k)
+                                var picked = [Int32](repeating: 0, count: k)
+                                for row in 0..<rows {
+                                    let due = entries[start + first + row]
+                                    let base = row * itemCount
+                                    for position in due.exclusions where Int(exclusions[position]) < itemCount {
+                                        region[base + Int(exclusions[position])] = -.infinity
+                                    }
+                                    let found = picked.withUnsafeMutableBufferPointer { output in
+                                        selector.select(
+                                            UnsafeBufferPointer(rebasing: region[base..<(base + itemCount)]), into: output)
+                                    }
+                                    results[first + row] = (0..<found).map { (picked[$0], region[base + Int(picked[$0])]) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             for offset in 0..<count {
-                let due = dueEntries[start + offset]
-                let entry = pending[due.pending]
-                let base = offset * itemCount
-                for position in due.exclusions where Int(dueExclusions[position]) < itemCount {
-                    scoreBuffer[base + Int(dueExclusions[position])] = -.infinity
-                }
-                let found = scoreBuffer.withUnsafeBufferPointer { scores in
-                    selected.withUnsafeMutableBufferPointer { output in
-                        selector.select(UnsafeBufferPointer(rebasing: scores[base..<(base + itemCount)]), into: output)
-                    }
-                }
-                var items: [(Int32, Float)] = []
-                items.reserveCapacity(found)
-                for position in 0..<found {
-                    let item = selected[position]
-                    items.append((item, scoreBuffer[base + Int(item)]))
-                }
+                let entry = pending[entries[start + offset].pending]
                 try emit(DueRecommendation(
-                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: items))
+                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: results[offset]))
             }
             start += count
         }

@@ -26,6 +26,7 @@ struct BenchCommand: AsyncParsableCommand {
         var stage: String = "popularity"
         @Option(help: "RNN hidden size (with --stage rnn).") var hidden: Int = 128
         @Option(help: "Item embedding size d (with --stage rnn).") var dim: Int = 64
+        @Option(help: "Threads scoring the catalogue for recommendations (with --stage rnn).") var scoringThreads: Int = 1
 
         func validate() throws {
             guard ["popularity", "rnn"].contains(stage) else { throw ValidationError("--stage must be popularity or rnn") }
@@ -42,6 +43,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.stage = stage
             benchmark.rnnHidden = hidden
             benchmark.rnnDimension = dim
+            benchmark.scoringThreads = scoringThreads
             let result = try await benchmark.run(logger: logger) { line in
                 print(line)
                 fflush(nil)
