@@ -29,6 +29,7 @@ struct SequenceStageTests {
         settings.topK = 5
         settings.debounce = .seconds(0)
         settings.maximumWave = 8  // several waves and chunks per batch
+        settings.scoringThreads = 2  // the parallel scoring path
         return PipelineDefinition(
             name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens, .tracks],
             batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.sequenceModel(settings)]
