@@ -10,7 +10,7 @@ import Testing
 
 /// The scheduler's triggering, on a real store: when cycles start, that they never overlap, and
 /// that shutdown cancels a running cycle.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct RetrainSchedulerTests {
     /// A cycle that records how it was run and takes `duration` (or until cancelled).
     final class RecordingCycle: RetrainCycle {
@@ -22,6 +22,8 @@ struct RetrainSchedulerTests {
         }
         let record = Mutex(Record())
         let duration: Duration
+        /// While true, a cycle runs until released (or cancelled), whatever `duration` says.
+        let held = Mutex(false)
         init(duration: Duration) { self.duration = duration }
 
         func run(_ context: RetrainContext) throws -> RetrainOutcome {
@@ -31,7 +33,7 @@ struct RetrainSchedulerTests {
                 $0.maximumRunning = max($0.maximumRunning, $0.running)
             }
             let end = ContinuousClock.now + duration
-            while ContinuousClock.now < end {
+            while ContinuousClock.now < end || held.withLock({ $0 }) {
                 if context.isCancelled() {
                     record.withLock { $0.cancelledSeen = true }
                     break
@@ -56,9 +58,12 @@ struct RetrainSchedulerTests {
         try store.commit(batch)
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+    /// Waits for `condition` (generously: the whole suite runs in parallel on two cores, and the
+    /// scheduler's loop shares the cooperative pool with every other test), failing if it never holds.
+    static func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = ContinuousClock.now + .seconds(90)
         while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(condition(), "the condition never held", sourceLocation: sourceLocation)
     }
 
     @Test("cycles start at the minimum, then every N interactions or on request, never two at once")
@@ -79,9 +84,11 @@ struct RetrainSchedulerTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(scheduler.status.cycles == 0, "below the minimum nothing runs")
 
+        cycle.held.withLock { $0 = true }
         try Self.addListens(20, to: store, startingAt: 40)
         try await Self.waitUntil { scheduler.status.running }
         #expect(scheduler.requestNow() == false, "a request while a cycle runs is refused")
+        cycle.held.withLock { $0 = false }
         try await Self.waitUntil { scheduler.status.cycles == 1 }
 
         try Self.addListens(60, to: store, startingAt: 60)  // 120 in all: 60 since the last cycle
