@@ -110,6 +110,14 @@ public struct StoreCounts: Sendable, Equatable {
     public var deadLetters: Int
 }
 
+extension EncoreStore {
+    /// How many listens the history holds, in O(log n): the history is append-only, so the
+    /// largest row id is the count (the retrain scheduler asks twice a second).
+    public func listenCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM listens") ?? 0 }
+    }
+}
+
 /// A listen as read back from the history.
 public struct StoredListen: Sendable, Equatable {
     public var user: UserIndex

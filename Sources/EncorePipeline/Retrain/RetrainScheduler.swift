@@ -86,7 +86,7 @@ public final class RetrainScheduler: Service, Sendable {
 
     /// Why a cycle is due now, if it is.
     private func dueTrigger() throws -> RetrainReason? {
-        let listens = try store.counts().listens
+        let listens = try store.listenCount()
         return state.withLock { state -> RetrainReason? in
             if state.forced { return .manual }
             guard listens >= settings.minimumInteractions else { return nil }
@@ -100,7 +100,7 @@ public final class RetrainScheduler: Service, Sendable {
     }
 
     private func runCycle(trigger: RetrainReason) async {
-        let interactions = (try? store.counts().listens) ?? 0
+        let interactions = (try? store.listenCount()) ?? 0
         state.withLock {
             $0.forced = false
             $0.status.running = true
