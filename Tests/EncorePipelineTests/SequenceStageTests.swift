@@ -155,6 +155,46 @@ struct SequenceStageTests {
         }
     }
 
+    @Test("a swap while the pipeline consumes: per user the outputs switch generation once, no state is lost")
+    func swapUnderLoad() async throws {
+        let harness = try PipelineHarness()
+        let listens = TestStreams.listens(900, users: 17, tracks: 83)
+        try harness.produce(.listens, listens)
+        let one = try Self.generation(id: 1, seed: 5), two = try Self.generation(id: 2, seed: 6)
+        var environment = try harness.environment()
+        environment.generations.install(one)
+        let runner = PipelineRunner(definition: Self.definition(maxRecords: 20), environment: environment, logger: harness.logger)
+        let task = Task { try await runner.run() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while runner.status.appliedRecords < 150, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        environment.generations.install(two)  // mid-stream, from another thread
+        while runner.status.appliedRecords < listens.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        runner.requestStop()
+        try await task.value
+        #expect(runner.status.appliedRecords == listens.count)
+
+        let store = try harness.store()
+        let stored = try Self.storedStates(store)
+        let underOne = try Self.expectedStates(listens, store: store, generation: one)
+        let underTwo = try Self.expectedStates(listens, store: store, generation: two)
+        for (user, live) in stored {
+            // Every listen is in the state once, and the state is exactly its generation's run.
+            #expect(live.listenCount == Int64(underTwo[user]?.ring.count ?? -1))
+            let expected = live.generation == 2 ? underTwo[user] : underOne[user]
+            #expect(live.hidden == expected?.hidden, "user \(user), generation \(live.generation)")
+        }
+        #expect(stored.values.contains { $0.generation == 2 }, "the swap reached the pipeline")
+        let recommendations = try harness.readAll(.recommendations, expecting: listens.count)
+            .compactMap { try? OutputDecoder.recommendation($0.value) }
+        for (user, own) in Dictionary(grouping: recommendations, by: \.userID) {
+            let labels = own.sorted { $0.timestampMs < $1.timestampMs }.map(\.model)
+            let firstTwo = labels.firstIndex(of: "rnn@2") ?? labels.count
+            #expect(labels[..<firstTwo].allSatisfy { $0 == "rnn@1" } && labels[firstTwo...].allSatisfy { $0 == "rnn@2" }, "\(user)")
+        }
+    }
+
     @Test("crash mid-stream and restart: every listen advanced its user's state exactly once")
     func crashRestartIsExactlyOnce() async throws {
         let harness = try PipelineHarness()
