@@ -6,6 +6,7 @@ import EncorePipeline
 import EncoreSimulation
 import EncoreStore
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -125,5 +126,43 @@ struct RetrainCycleTests {
         // The promoted generations' item embeddings are on the compacted topic.
         let embeddings = try harness.readAll(.itemEmbeddings, expecting: 1)
         #expect(!embeddings.isEmpty)
+    }
+
+    @Test("another model of the zoo in the retrain section is retrained and promoted on its own holdout recall")
+    func zooModelInTheRetrainSection() async throws {
+        let store = try EncoreStore(path: nil)
+        let simulator = try MusicSimulator(configuration: SimulationConfiguration(
+            users: 80, tracks: 200, artists: 20, days: 4, seed: 3))
+        var listens: [ListenEvent] = []
+        for event in simulator.makeEventStream() { if case .listen(let listen) = event { listens.append(listen) } }
+        let users = try IdentifierMap(kind: .users, store: store), tracks = try IdentifierMap(kind: .tracks, store: store)
+        let userIndices = try users.resolve(listens.map(\.userID.rawValue))
+        let trackIndices = try tracks.resolve(listens.map(\.trackID.rawValue))
+        var batch = BatchWrite(groupID: "g")
+        for (index, listen) in listens.enumerated() {
+            batch.listens.append(ListenRow(
+                user: UserIndex(userIndices[index]), item: ItemIndex(trackIndices[index]), event: listen,
+                position: SourcePosition(partition: 0, offset: Int64(index))))
+        }
+        try store.commit(batch)
+
+        var options = Self.options(shuffled: false)
+        options.settings.graphModel = "gte"
+        options.retrainTiming = false
+        let cycle = try MusicRetrainCycle(
+            options: options, store: store, generations: ModelGenerations(), producer: nil, logger: Logger(label: "test"))
+        let (first, _) = try await Self.run(cycle, store: store)
+        #expect(first.candidateMetrics["gte_recall@20"] != nil)
+        #expect(first.reason.contains("gte@1 promoted"), "\(first.reason)")
+        let (second, _) = try await Self.run(cycle, store: store)
+        #expect(second.candidateMetrics["gte_serving_recall@20"] != nil, "judged against the promoted gte@1")
+        let registry = ModelRegistry(store: store)
+        #expect(try registry.promoted(name: "gte")?.version == 2 || second.reason.contains("gte kept"))
+
+        options.settings.graphModel = "ngcf"
+        #expect(throws: ConfigurationError.self) {
+            try MusicRetrainCycle(
+                options: options, store: store, generations: ModelGenerations(), producer: nil, logger: Logger(label: "test"))
+        }
     }
 }

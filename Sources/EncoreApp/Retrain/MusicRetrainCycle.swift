@@ -26,7 +26,9 @@ import Synchronization
 /// history and judged the same way (held-out latest sends, log loss); see ``TimingRetrainStep``.
 ///
 /// **Embeddings.** `graph_model: lightgcn` embeds the items by LightGCN; `cooccurrence` by the
-/// skip-gram embedding over listening sessions (useful while the graph is tiny).
+/// skip-gram embedding over listening sessions (useful while the graph is tiny). Any other model
+/// of the zoo (`gte`, `dccf`, `sheaf`, `peco`) is retrained and promoted on its own holdout recall
+/// (``GraphRetrainStep``) and the RNN's items are embedded by co-occurrence.
 public final class MusicRetrainCycle: RetrainCycle, Sendable {
     public struct Options: Sendable {
         public var settings: RetrainSettings
@@ -60,10 +62,11 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
     public init(
         options: Options, store: EncoreStore, generations: ModelGenerations, producer: KafkaProducer?, logger: Logger
     ) throws {
-        guard ["lightgcn", "cooccurrence"].contains(options.settings.graphModel) else {
+        let name = options.settings.graphModel
+        guard name == "cooccurrence" || GraphModelKind.all.contains(where: { $0.name == name }) else {
             throw ConfigurationError(
                 source: "pipeline", field: "retrain.graph_model",
-                message: "'\(options.settings.graphModel)' does not embed items for the RNN; use lightgcn or cooccurrence")
+                message: "unknown model '\(name)'; use cooccurrence or one of \(GraphModelKind.availableNames)")
         }
         self.options = options
         self.store = store
@@ -104,6 +107,8 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         // Item embeddings from the graph model.
         let items: ItemEmbeddingTable
         var graphModel: LightGCN?
+        var graphNote: String?
+        var graphMetrics: [String: Double] = [:]
         let itemCount = data.log.itemCount
         if settings.graphModel == "lightgcn" {
             var configuration = options.graph
@@ -123,6 +128,22 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             graphModel = model
             items = ItemEmbeddingTable(lightGCN: model, source: "lightgcn")
         } else {
+            if settings.graphModel != "cooccurrence" {
+                // Another model of the zoo: retrained and promoted on its own merits; the RNN's
+                // item space then comes from co-occurrence.
+                let kind = try GraphModelKind.named(settings.graphModel)
+                let step = GraphRetrainStep(
+                    kind: kind, store: store, epochs: settings.graphEpochs, threads: settings.threads,
+                    promoteMargin: settings.promoteMargin)
+                let holdout = Self.interactionMatrix(
+                    Self.suffix(data.corpus, fromMs: cutoff), users: train.userCount, items: itemCount)
+                let graph = try step.run(
+                    train: Self.interactionMatrix(train, users: train.userCount, items: itemCount), holdout: holdout,
+                    progress: context.progress, isCancelled: context.isCancelled)
+                context.progress(graph.reason)
+                graphNote = graph.reason
+                graphMetrics = graph.metrics
+            }
             var configuration = CooccurrenceEmbedding.Configuration()
             configuration.dimension = options.rnn.hiddenSize >= 64 ? 64 : 32
             configuration.minimumCount = 1
@@ -158,6 +179,8 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         let popularityReport = evaluator.evaluate(&popularity)
         var candidateMetrics = Self.metrics(candidateReport)
         candidateMetrics["popularity_hr@20"] = popularityReport.hitRate(at: 20)
+        candidateMetrics.merge(graphMetrics) { a, _ in a }
+        let graphSuffix = graphNote.map { "; " + $0 } ?? ""
         var currentMetrics: [String: Double] = [:]
         if let current {
             var scorer = PaddedSequenceScorer(
@@ -179,7 +202,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                 promoted: false, generation: nil,
                 reason: String(
                     format: "kept %@: candidate hr@20 %.4f is worse than the serving %.4f by more than the %.0f%% margin",
-                    servingName, candidateHR, servingHR, settings.promoteMargin * 100),
+                    servingName, candidateHR, servingHR, settings.promoteMargin * 100) + graphSuffix,
                 candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
         }
 
@@ -208,7 +231,8 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         generations.install(generation)
         return RetrainOutcome(
             promoted: true, generation: Int64(version),
-            reason: String(format: "candidate hr@20 %.4f vs serving %@ %.4f", candidateHR, servingName, servingHR),
+            reason: String(format: "candidate hr@20 %.4f vs serving %@ %.4f", candidateHR, servingName, servingHR)
+                + graphSuffix,
             candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
     }
 
@@ -251,6 +275,19 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             }
         }
         return SparseMatrix(rows: users, columns: items, rowIndices: rows, columnIndices: columns, duplicates: .keepFirst)
+    }
+
+    /// Each user's events at or after `fromMs` (the holdout), with the same offsets layout.
+    static func suffix(_ corpus: SequenceCorpus, fromMs: Int64) -> SequenceCorpus {
+        var events: [SequenceEvent] = []
+        var offsets = [0]
+        for user in 0..<corpus.userCount {
+            for position in corpus.offsets[user]..<corpus.offsets[user + 1] where corpus.events[position].timestampMs >= fromMs {
+                events.append(corpus.events[position])
+            }
+            offsets.append(events.count)
+        }
+        return SequenceCorpus(events: events, offsets: offsets)
     }
 
     /// The corpus with every event's track replaced by a random one of the corpus (seeded).
