@@ -50,6 +50,8 @@ public final class SequenceStage {
     private struct DueEntry {
         var pending: Int
         var exclusions: Range<Int>
+        /// The user's ring buffer when it became due (the model's repeat term reads it).
+        var history: Range<Int>
     }
 
     private struct Pending {
@@ -73,10 +75,11 @@ public final class SequenceStage {
     private var rows: [Int] = []
     private var stateBuffer: [Float] = []
     private var inputBuffer: [Float] = []
-    /// Users due a recommendation in this batch: their vectors (d each), and which listen and
-    /// which excluded items each belongs to.
+    /// Users due a recommendation in this batch: their vectors (vectorWidth each), and which listen, which
+    /// excluded items and which history (ring buffer copy) each belongs to.
     private var dueVectors: [Float] = []
     private var dueExclusions: [Int32] = []
+    private var dueHistory: [SequenceEvent] = []
     private var dueEntries: [DueEntry] = []
     private var scoreBuffer: [Float] = []
     private var selected: [Int32] = []
@@ -184,7 +187,7 @@ public final class SequenceStage {
         workspace: inout SequenceWorkspace
     ) -> [(Int32, Float)] {
         let model = generation.model
-        var vector = [Float](repeating: 0, count: model.items.dimension)
+        var vector = [Float](repeating: 0, count: model.vectorWidth)
         var scores = [Float](repeating: 0, count: model.itemCount)
         state.hidden.withUnsafeBufferPointer { hidden in
             vector.withUnsafeMutableBufferPointer {
@@ -192,7 +195,10 @@ public final class SequenceStage {
             }
         }
         vector.withUnsafeBufferPointer { v in
-            scores.withUnsafeMutableBufferPointer { model.scores(userVectors: v, count: 1, into: $0) }
+            scores.withUnsafeMutableBufferPointer {
+                model.scores(userVectors: v, count: 1, into: $0)
+                model.addHistoryScores(userVector: v, history: state.ring, into: $0)
+            }
         }
         for event in state.ring.suffix(excludeRecent) where Int(event.item) < scores.count {
             scores[Int(event.item)] = -.infinity
@@ -269,7 +275,7 @@ public final class SequenceStage {
         for (target, row) in due.enumerated() where target != row {
             for offset in 0..<stateSize { stateBuffer[target * stateSize + offset] = stateBuffer[row * stateSize + offset] }
         }
-        let dimension = model.items.dimension
+        let dimension = model.vectorWidth
         let first = dueVectors.count
         dueVectors.append(contentsOf: repeatElement(0, count: due.count * dimension))
         stateBuffer.withUnsafeBufferPointer { states in
@@ -282,11 +288,15 @@ public final class SequenceStage {
         }
         for row in due {
             let index = rows[row]
-            let exclusionStart = dueExclusions.count
+            let exclusionStart = dueExclusions.count, historyStart = dueHistory.count
             if let state = users.state(of: pending[index].user) {
                 for event in state.ring.suffix(settings.excludeRecent) { dueExclusions.append(event.item) }
+                dueHistory.append(contentsOf: state.ring)
             }
-            dueEntries.append(DueEntry(pending: index, exclusions: exclusionStart..<dueExclusions.count))
+            dueEntries.append(
+                DueEntry(
+                    pending: index, exclusions: exclusionStart..<dueExclusions.count,
+                    history: historyStart..<dueHistory.count))
         }
     }
 
@@ -295,12 +305,13 @@ public final class SequenceStage {
         defer {
             dueVectors.removeAll(keepingCapacity: true)
             dueExclusions.removeAll(keepingCapacity: true)
+            dueHistory.removeAll(keepingCapacity: true)
             dueEntries.removeAll(keepingCapacity: true)
         }
         guard !dueEntries.isEmpty else { return }
         let model = generation.model
         let itemCount = model.itemCount
-        let dimension = model.items.dimension
+        let dimension = model.vectorWidth
         let chunk = 64
         let rowsNeeded = min(chunk, dueEntries.count)
         if scoreBuffer.count < rowsNeeded * itemCount { scoreBuffer = [Float](repeating: 0, count: rowsNeeded * itemCount) }
@@ -317,6 +328,15 @@ public final class SequenceStage {
                 let due = dueEntries[start + offset]
                 let entry = pending[due.pending]
                 let base = offset * itemCount
+                dueVectors.withUnsafeBufferPointer { vectors in
+                    scoreBuffer.withUnsafeMutableBufferPointer { scores in
+                        let row = (start + offset) * dimension
+                        model.addHistoryScores(
+                            userVector: UnsafeBufferPointer(rebasing: vectors[row..<(row + dimension)]),
+                            history: dueHistory[due.history],
+                            into: UnsafeMutableBufferPointer(rebasing: scores[base..<(base + itemCount)]))
+                    }
+                }
                 for position in due.exclusions where Int(dueExclusions[position]) < itemCount {
                     scoreBuffer[base + Int(dueExclusions[position])] = -.infinity
                 }
