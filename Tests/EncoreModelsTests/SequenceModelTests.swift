@@ -101,13 +101,30 @@ import Testing
     }
 
     /// Central finite differences of the first window's loss (GRU over several steps with a lane
-    /// reset, both heads, normalisation, masked cosine loss) against back-propagation, in Float32
-    /// with a tolerance suited to it.
-    @Test func gradientMatchesFiniteDifferences() throws {
+    /// reset, both heads, normalisation; the short head's full softmax, sampled softmax with logQ
+    /// correction, or cosine loss; temperature and item biases) against back-propagation, in
+    /// Float32 with a tolerance suited to it; the repeat head's history features included.
+    @Test(arguments: ["softmax", "sampled", "cosine"])
+    func gradientMatchesFiniteDifferences(loss variant: String) throws {
         let items = Self.items()
         let corpus = Self.corpus(lengths: [5, 4, 3])
-        let configuration = Self.configuration()
-        let base = try SequenceModel(configuration: configuration, items: items)
+        var configuration = Self.configuration()
+        configuration.loss = variant == "cosine" ? .cosine : .softmax
+        configuration.temperature = 3
+        if variant == "sampled" {
+            configuration.fullSoftmaxItems = 0
+            configuration.sampledNegatives = 4
+        }
+        var base = try SequenceModel(configuration: configuration, items: items)
+        // Non-zero repeat weights and item biases, so their gradient paths are exercised away
+        // from the origin.
+        var biasGenerator = SeededGenerator(seed: 9)
+        for index in base.layout.repeatWeights..<base.layout.logTemperature {
+            base.parameters[index] = biasGenerator.nextNormal() * 0.3
+        }
+        for item in 0..<items.itemCount {
+            base.parameters[base.layout.itemBias + item] = biasGenerator.nextNormal() * 0.5
+        }
         let trainer = try SequenceTrainer(corpus: corpus, items: items, configuration: configuration, warmStart: base)
         let (_, analytic) = trainer.firstWindowLossAndGradient()
         func loss(_ parameters: [Float]) throws -> Double {
@@ -119,7 +136,9 @@ import Testing
         let layout = base.layout
         let blocks = [
             layout.inputWeights, layout.inputBias, layout.recurrentWeights, layout.recurrentBias, layout.shortWeights,
-            layout.shortBias, layout.longWeights, layout.longBias, layout.count,
+            layout.shortBias, layout.longWeights, layout.longBias, layout.repeatWeights, layout.repeatBias,
+            layout.logTemperature, layout.itemBias,
+            layout.count,
         ]
         var generator = SeededGenerator(seed: 5)
         var checked = 0, worst = 0.0
@@ -137,8 +156,75 @@ import Testing
                 checked += 1
             }
         }
-        #expect(checked == 48 && worst < 0.05)
+        #expect(checked == 72 && worst < 0.05)
         #expect(analytic.contains { $0 != 0 })
+        let softmaxParameters = analytic[layout.repeatWeights..<layout.count]
+        if variant == "cosine" {
+            #expect(softmaxParameters.allSatisfy { $0 == 0 })
+        } else {
+            #expect(softmaxParameters.contains { $0 != 0 })
+        }
+    }
+
+    /// The short head's user vector [τ û, 1] scores items by the softmax logit τ û·ê_i + b_i in
+    /// one GEMM; the long head's [û, 0] by the cosine alone. A replaced item table keeps the
+    /// biases of the old items and starts new ones at their mean.
+    @Test func scoresAreLogitsWithTheItemBias() throws {
+        let items = Self.items()
+        var model = try SequenceModel(configuration: Self.configuration(), items: items)
+        var generator = SeededGenerator(seed: 4)
+        for index in model.parameters.indices.dropFirst(model.layout.repeatWeights) {
+            model.parameters[index] = generator.nextNormal()
+        }
+        let state = (0..<model.stateSize).map { _ in generator.nextNormal() }
+        var workspace = SequenceWorkspace(model: model, maximumCount: 1)
+        let d = model.dimension, n = model.itemCount
+        #expect(model.vectorWidth == d + 1 + SequenceModel.historyFeatureCount)
+        for head in [SequenceHead.short, .long] {
+            var vector = [Float](repeating: .nan, count: model.vectorWidth)
+            var scores = [Float](repeating: .nan, count: n)
+            state.withUnsafeBufferPointer { s in
+                vector.withUnsafeMutableBufferPointer {
+                    model.userVectors(states: s, count: 1, head: head, into: $0, workspace: &workspace)
+                }
+            }
+            vector.withUnsafeBufferPointer { v in scores.withUnsafeMutableBufferPointer { model.scores(userVectors: v, count: 1, into: $0) } }
+            let tau: Float = head == .short ? model.temperature : 1
+            let unit = vector[0..<d].map { $0 / tau }
+            #expect(abs(unit.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
+            #expect(vector[d] == (head == .short ? 1 : 0))
+            for item in 0..<n {
+                var cosine: Float = 0
+                for k in 0..<d { cosine += unit[k] * items.vectors[item * d + k] }
+                let bias = head == .short ? model.parameters[model.layout.itemBias + item] : 0
+                #expect(abs(scores[item] - (tau * cosine + bias)) < 1e-3 * max(1, tau), "item \(item)")
+            }
+            // The repeat term: item 2 listened now (k = 0) and two events ago (k = 2), item 3
+            // skipped in between (counts as an event, adds nothing).
+            func event(_ item: Int32, skipped: Bool = false) -> SequenceEvent {
+                SequenceEvent(
+                    item: item, timestampMs: 0, msPlayed: -1, durationMs: -1, skipped: skipped, source: 0, device: 0,
+                    novel: false)
+            }
+            let before = scores
+            vector.withUnsafeBufferPointer { v in
+                scores.withUnsafeMutableBufferPointer {
+                    model.addHistoryScores(userVector: v, history: [event(2), event(3, skipped: true), event(2)], into: $0)
+                }
+            }
+            let w = vector[(d + 1)...].map { $0 }
+            let expected = head == .short ? w[0] * 2 + w[1] * (1 + 0.81) + w[2] * (1 + 0.25) : 0
+            #expect(abs(scores[2] - before[2] - expected) < 1e-4)
+            #expect(head == .long || w.contains { $0 != 0 })
+            for item in 0..<n where item != 2 { #expect(scores[item] == before[item]) }
+        }
+        let grown = try model.replacingItems(Self.items(count: n + 2, seed: 8))
+        let oldBias = Array(model.parameters[model.layout.itemBias...])
+        #expect(grown.layout.count == model.layout.count + 2)
+        #expect(Array(grown.parameters[..<model.layout.itemBias]) == Array(model.parameters[..<model.layout.itemBias]))
+        #expect(Array(grown.parameters[grown.layout.itemBias..<(grown.layout.itemBias + n)]) == oldBias)
+        let mean = oldBias.reduce(0, +) / Float(n)
+        #expect(grown.parameters.suffix(2).allSatisfy { $0 == mean })
     }
 
     @Test func trainingForwardEqualsStreamingBitwise() throws {

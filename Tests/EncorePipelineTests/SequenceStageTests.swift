@@ -159,15 +159,18 @@ struct SequenceStageTests {
     func swapUnderLoad() async throws {
         let harness = try PipelineHarness()
         let listens = TestStreams.listens(900, users: 17, tracks: 83)
-        try harness.produce(.listens, listens)
         let one = try Self.generation(id: 1, seed: 5), two = try Self.generation(id: 2, seed: 6)
         var environment = try harness.environment()
         environment.generations.install(one)
         let runner = PipelineRunner(definition: Self.definition(maxRecords: 20), environment: environment, logger: harness.logger)
         let task = Task { try await runner.run() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while runner.status.appliedRecords < 150, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        environment.generations.install(two)  // mid-stream, from another thread
+        try harness.produce(.listens, Array(listens.prefix(300)))
+        let deadline = ContinuousClock.now + .seconds(90)
+        while runner.status.appliedRecords < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        // The rest arrives and the new generation is installed (from another thread) while the
+        // pipeline consumes it: the swap lands between two of its batches, wherever they are.
+        try harness.produce(.listens, Array(listens.suffix(from: 300)))
+        environment.generations.install(two)
         while runner.status.appliedRecords < listens.count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -118,7 +118,7 @@ public enum SequenceBenchmark {
         let waveRate = Double(waves * options.wave) / waved
         emit(String(format: "  waves of %d users  %.0f events/s (%.2f µs/event, %.1f× single)", options.wave, waveRate, 1e6 / waveRate, waveRate / singleRate))
         // Step + short head + exact scores over the item table (next-up list for one user).
-        var vector = [Float](repeating: 0, count: options.dimension)
+        var vector = [Float](repeating: 0, count: model.vectorWidth)
         var scores = [Float](repeating: 0, count: options.items)
         let scoredEvents = max(1, options.events / 20)
         let scoredSeconds = seconds {

@@ -40,7 +40,8 @@ public enum SequenceTraining {
         emit(
             "rnn gru H=\(configuration.hiddenSize) window=\(configuration.window) lanes=\(configuration.lanes) "
                 + "lr=\(configuration.learningRate) beta=\(configuration.longWeight) epochs=\(configuration.epochs) "
-                + "seed=\(configuration.seed) threads=\(configuration.threads)")
+                + "seed=\(configuration.seed) threads=\(configuration.threads) loss=\(configuration.loss.rawValue) "
+                + "tau0=\(configuration.temperature)")
         let evaluator = SequenceEvaluator(log: data.log, cutoffMs: cutoff)
         var trainSeconds = 0.0, evalSeconds = 0.0, epochsRun = 0
         var model = try SequenceTrainer.fit(corpus: train, items: items, configuration: configuration) {
@@ -81,6 +82,7 @@ public enum SequenceTraining {
             result.0, extra: [
                 ("epochs", "\(epochsRun)"), ("hidden", "\(configuration.hiddenSize)"),
                 ("embeddings", "\"\(items.source)\""), ("split", "\"\(split)\""), ("seed", "\(configuration.seed)"),
+                ("loss", "\"\(configuration.loss.rawValue)\""), ("temperature", number(Double(model.temperature))),
                 ("train_seconds", number(trainSeconds)), ("eval_seconds", number(evalSeconds)),
                 ("embedding_seconds", number(embeddingSeconds)),
             ])

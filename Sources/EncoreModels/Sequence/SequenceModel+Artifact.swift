@@ -9,7 +9,7 @@ extension SequenceModel {
     }
 
     static let blobLayout =
-        "items[N×d] (normalised) then parameters: W[I×3H] bW[3H] U[H×3H] bU[3H] WS[H×d] bS[d] WL[H×d] bL[d], row-major, gates z|r|n"
+        "items[N×d] (normalised) then parameters: W[I×3H] bW[3H] U[H×3H] bU[3H] WS[H×d] bS[d] WL[H×d] bL[d] WR[H×F] bR[F] logτ[1] b[N], row-major, gates z|r|n"
 
     /// The model as a self-describing artifact (the embedding table included, so a state is
     /// always served by the item space it was computed in).
@@ -36,7 +36,7 @@ extension SequenceModel {
         try stored.configuration.validate()
         let layout = SequenceParameterLayout(
             inputWidth: stored.dimension + SequenceModelConfiguration.contextWidth,
-            hiddenSize: stored.configuration.hiddenSize, dimension: stored.dimension)
+            hiddenSize: stored.configuration.hiddenSize, dimension: stored.dimension, itemCount: metadata.itemCount)
         let tableCount = metadata.itemCount * stored.dimension
         guard stored.dimension > 0, layout.inputWidth == stored.inputWidth, layout.count == stored.parameterCount,
             artifact.blob.count == tableCount + layout.count

@@ -11,15 +11,21 @@ import Foundation
 /// ñ = tanh(a_n + r ⊙ c_n)
 /// h_t = (1 − z) ⊙ ñ + z ⊙ h_{t−1}
 /// u^S = normalize(W_S h_t + b_S),  u^L = normalize(W_L h_t + b_L)
-/// score(i) = u · ê_i
+/// score(i) = τ u^S · ê_i + b_i + Σ_f w_f φ_f(i)   (short head: the softmax logit)
+/// w = W_R h_t + b_R,  φ_f(i) = Σ over the user's listens of i among the last 200 events,
+///                              k events ago, of γ_f^k   (γ = 1, 0.9, 0.5: the repeat term)
+/// score(i) = u^L · ê_i                              (long head: cosine)
 /// ```
+/// A user vector is d + 1 + F wide (``vectorWidth``): [τ u^S, 1, w] or [u^L, 0, 0]; the item
+/// bias enters the scores as one more coordinate of the same GEMM, and the repeat term
+/// (``addHistoryScores(userVector:history:into:)``) touches only the items of the history.
 /// The same ``step(states:inputs:count:workspace:)`` kernel serves streaming, replay and the
 /// training forward pass, so a state computed event by event equals the trained one bit for bit.
 public struct SequenceModel: Sendable {
     /// The name stored in artifacts and used by the CLI.
     public static let modelName = "rnn"
     /// Version of the blob layout.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// Hyperparameters.
     public let configuration: SequenceModelConfiguration
@@ -44,8 +50,19 @@ public struct SequenceModel: Sendable {
     public var itemCount: Int { items.itemCount }
     /// Embedding size d.
     public var dimension: Int { items.dimension }
+    /// Floats per user vector: d + 1 + F (the item-bias coordinate, then the repeat weights).
+    public var vectorWidth: Int { items.dimension + 1 + Self.historyFeatureCount }
+    /// Events of the user's recent history the repeat term reads (the stage's ring buffer).
+    public static let historyLength = 200
+    /// Number F of history features.
+    public static let historyFeatureCount = 3
+    /// Decays γ_f of the history features (padded to four lanes with 0).
+    static let historyDecays = SIMD4<Float>(1, 0.9, 0.5, 0)
+    /// The short head's softmax temperature τ.
+    public var temperature: Float { exp(parameters[layout.logTemperature]) }
 
-    /// A freshly initialised model: Glorot-uniform W, U and head weights, zero biases.
+    /// A freshly initialised model: Glorot-uniform W, U and head weights, zero biases (item
+    /// biases too), τ = `configuration.temperature`.
     ///
     /// - Throws: ``ModelError`` for invalid hyperparameters.
     public init(configuration: SequenceModelConfiguration, items: ItemEmbeddingTable) throws {
@@ -53,7 +70,7 @@ public struct SequenceModel: Sendable {
         guard items.dimension > 0 else { throw ModelError(.invalidInput, "item embeddings have dimension 0") }
         let layout = SequenceParameterLayout(
             inputWidth: items.dimension + SequenceModelConfiguration.contextWidth,
-            hiddenSize: configuration.hiddenSize, dimension: items.dimension)
+            hiddenSize: configuration.hiddenSize, dimension: items.dimension, itemCount: items.itemCount)
         var parameters = [Float](repeating: 0, count: layout.count)
         var generator = SeededGenerator(seed: configuration.seed)
         func glorot(offset: Int, rows: Int, columns: Int) {
@@ -67,6 +84,7 @@ public struct SequenceModel: Sendable {
         glorot(offset: layout.recurrentWeights, rows: configuration.hiddenSize, columns: gates)
         glorot(offset: layout.shortWeights, rows: configuration.hiddenSize, columns: items.dimension)
         glorot(offset: layout.longWeights, rows: configuration.hiddenSize, columns: items.dimension)
+        parameters[layout.logTemperature] = log(configuration.temperature)
         self.init(
             configuration: configuration, items: items, layout: layout, parameters: parameters, trainedEpochs: 0,
             dataFingerprint: "")
@@ -225,20 +243,87 @@ public struct SequenceModel: Sendable {
 
     // MARK: - Heads and scores
 
-    /// Short-term (or long-term) user vectors, normalised, count × d.
+    /// Short-term (or long-term) user vectors, count × ``vectorWidth``: [τ u^S, 1, w] or
+    /// [u^L, 0, 0] with u normalised and w the repeat weights.
     public func userVectors(
         states: UnsafeBufferPointer<Float>, count: Int, head: SequenceHead, into output: UnsafeMutableBufferPointer<Float>,
         workspace: inout SequenceWorkspace
     ) {
-        precondition(states.count >= count * stateSize && output.count >= count * dimension, "buffer too small")
+        let width = vectorWidth, d = dimension, features = Self.historyFeatureCount
+        precondition(states.count >= count * stateSize && output.count >= count * width, "buffer too small")
         guard count > 0 else { return }
-        headForward(states: states.baseAddress!, count: count, head: head, into: output.baseAddress!, norms: nil)
+        let out = output.baseAddress!
+        headForward(states: states.baseAddress!, count: count, head: head, into: out, stride: width, norms: nil)
+        if head == .short {
+            repeatWeights(states: states.baseAddress!, count: count, into: out + d + 1, stride: width)
+        }
+        let scale: Float = head == .short ? temperature : 1
+        for row in 0..<count {
+            let vector = out + row * width
+            if head == .short {
+                for k in 0..<d { vector[k] *= scale }
+                vector[d] = 1
+            } else {
+                (vector + d).update(repeating: 0, count: 1 + features)
+            }
+        }
     }
 
-    /// P = H·W_head + b_head, rows normalised in place; optionally records each row's norm.
+    /// w = H·W_R + b_R (count × F, row r at `output + r·stride`).
+    func repeatWeights(states: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>, stride: Int) {
+        let h = hiddenSize, features = Self.historyFeatureCount
+        parameters.withUnsafeBufferPointer { p in
+            let w = p.baseAddress!
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: count, n: features, k: h, alpha: 1, a: states, lda: h,
+                b: w + layout.repeatWeights, ldb: features, beta: 0, c: output, ldc: stride)
+            for row in 0..<count {
+                for f in 0..<features { output[row * stride + f] += w[layout.repeatBias + f] }
+            }
+        }
+    }
+
+    /// Calls `body(item, φ-increments)` for every listen among the last ``historyLength`` events
+    /// of `history` (oldest first; k = 0 is the newest event, skips count as events but add
+    /// nothing): the one definition of the history features, shared by training and serving.
+    @inline(__always)
+    static func forEachHistoryPlay<History: BidirectionalCollection>(
+        _ history: History, itemCount: Int, _ body: (Int, SIMD4<Float>) -> Void
+    ) where History.Element == SequenceEvent {
+        var factors = SIMD4<Float>(repeating: 1)
+        var seen = 0
+        for event in history.reversed() {
+            guard seen < historyLength else { break }
+            if !event.isSkip && event.item >= 0 && Int(event.item) < itemCount {
+                body(Int(event.item), factors)
+            }
+            factors *= historyDecays
+            seen += 1
+        }
+    }
+
+    /// Adds one user's repeat term Σ_f w_f φ_f(i) to that user's scores (N floats); `history`
+    /// holds the user's events up to the state's, oldest first (the ring buffer). Cheap: it
+    /// touches only the items of the last ``historyLength`` events. A long-head vector
+    /// (w = 0) adds nothing.
+    public func addHistoryScores<History: BidirectionalCollection>(
+        userVector: UnsafeBufferPointer<Float>, history: History, into scores: UnsafeMutableBufferPointer<Float>
+    ) where History.Element == SequenceEvent {
+        let d = dimension
+        precondition(userVector.count >= vectorWidth && scores.count >= itemCount, "buffer too small")
+        let weights = SIMD4<Float>(userVector[d + 1], userVector[d + 2], userVector[d + 3], 0)
+        guard weights != .zero else { return }
+        let out = scores.baseAddress!
+        Self.forEachHistoryPlay(history, itemCount: itemCount) { item, factors in
+            out[item] += (weights * factors).sum()
+        }
+    }
+
+    /// P = H·W_head + b_head, rows normalised in place (row r at `output + r·stride`);
+    /// optionally records each row's norm.
     func headForward(
         states: UnsafePointer<Float>, count: Int, head: SequenceHead, into output: UnsafeMutablePointer<Float>,
-        norms: UnsafeMutablePointer<Float>?
+        stride: Int, norms: UnsafeMutablePointer<Float>?
     ) {
         let d = dimension, h = hiddenSize
         let weights = head == .short ? layout.shortWeights : layout.longWeights
@@ -247,9 +332,9 @@ public struct SequenceModel: Sendable {
             let w = p.baseAddress!
             BLAS.sgemm(
                 transposeA: false, transposeB: false, m: count, n: d, k: h, alpha: 1, a: states, lda: h,
-                b: w + weights, ldb: d, beta: 0, c: output, ldc: d)
+                b: w + weights, ldb: d, beta: 0, c: output, ldc: stride)
             for row in 0..<count {
-                let out = output + row * d
+                let out = output + row * stride
                 var sum: Float = 0
                 for k in 0..<d {
                     out[k] += w[bias + k]
@@ -263,15 +348,29 @@ public struct SequenceModel: Sendable {
         }
     }
 
-    /// count × itemCount scores of the user vectors against all items (one GEMM).
+    /// count × itemCount scores of the user vectors (count × ``vectorWidth``) against all
+    /// items: one GEMM over the item table plus the bias coordinate, v_d · b_i.
     public func scores(userVectors: UnsafeBufferPointer<Float>, count: Int, into output: UnsafeMutableBufferPointer<Float>) {
-        let d = dimension, n = itemCount
-        precondition(userVectors.count >= count * d && output.count >= count * n, "buffer too small")
+        let d = dimension, n = itemCount, width = vectorWidth
+        precondition(userVectors.count >= count * width && output.count >= count * n, "buffer too small")
         guard count > 0, n > 0 else { return }
+        let vectors = userVectors.baseAddress!, out = output.baseAddress!
+        parameters.withUnsafeBufferPointer { p in
+            let bias = p.baseAddress! + layout.itemBias
+            for row in 0..<count {
+                let weight = vectors[row * width + d]
+                let scores = out + row * n
+                if weight == 0 {
+                    scores.update(repeating: 0, count: n)
+                } else {
+                    for item in 0..<n { scores[item] = weight * bias[item] }
+                }
+            }
+        }
         items.vectors.withUnsafeBufferPointer { table in
             BLAS.sgemm(
-                transposeA: false, transposeB: true, m: count, n: n, k: d, alpha: 1, a: userVectors.baseAddress!,
-                lda: d, b: table.baseAddress!, ldb: d, beta: 0, c: output.baseAddress!, ldc: n)
+                transposeA: false, transposeB: true, m: count, n: n, k: d, alpha: 1, a: vectors,
+                lda: width, b: table.baseAddress!, ldb: d, beta: 1, c: out, ldc: n)
         }
     }
 }

@@ -4,6 +4,16 @@ public enum SequenceCell: String, Codable, Sendable {
     case gru
 }
 
+/// The short head's training loss.
+public enum SequenceLoss: String, Codable, Sendable {
+    /// 1 − u·y against the next track's frozen embedding (CoSeRNN's loss).
+    case cosine
+    /// Cross-entropy of τ·u·ê_j + b_j over the items (all of them up to
+    /// ``SequenceModelConfiguration/fullSoftmaxItems``, else the window's targets plus
+    /// popularity-sampled negatives with logQ correction): GRU4Rec's loss.
+    case softmax
+}
+
 /// Which user vector to read from the state.
 public enum SequenceHead: Sendable {
     /// u^S: predicts the next listened track.
@@ -22,6 +32,18 @@ public struct SequenceModelConfiguration: Codable, Sendable, Equatable {
     public var longHorizon = 50
     /// Weight β of the long-term loss.
     public var longWeight: Float = 1
+    /// Loss of the short head (the long head always uses the cosine loss).
+    public var loss: SequenceLoss = .softmax
+    /// Whether the short head learns the repeat term (weights of the user's history features);
+    /// off, they stay zero.
+    public var historyFeatures = true
+    /// Initial softmax temperature τ (learned afterwards, as log τ).
+    public var temperature: Float = 10
+    /// Up to this many items the softmax runs over all of them (exact); above, over the
+    /// window's targets plus ``sampledNegatives`` popularity-sampled items.
+    public var fullSoftmaxItems = 8192
+    /// Popularity-sampled negatives per window when the softmax is sampled.
+    public var sampledNegatives = 2048
     /// Truncated back-propagation window (time steps).
     public var window = 64
     /// Parallel user lanes per batch.
@@ -53,6 +75,9 @@ public struct SequenceModelConfiguration: Codable, Sendable, Equatable {
         }
         guard longHorizon > 0, window > 0, lanes > 0, epochs >= 0, threads > 0 else {
             throw ModelError(.invalidInput, "long horizon, window, lanes and threads must be positive, epochs ≥ 0")
+        }
+        guard temperature > 0, fullSoftmaxItems >= 0, sampledNegatives > 0 else {
+            throw ModelError(.invalidInput, "temperature and sampled negatives must be positive")
         }
         guard learningRate > 0, gradientClipNorm > 0, longWeight >= 0 else {
             throw ModelError(.invalidInput, "learning rate and clip norm must be positive, long weight ≥ 0")

@@ -17,6 +17,8 @@ public struct SequenceModelScorer {
     var gathered: [Float] = []
     var vectors: [Float] = []
     var workspace: SequenceWorkspace
+    /// Events each active lane has consumed (the evaluator advances all active lanes together).
+    var consumed = 0
 
     /// Creates a scorer for groups of up to `maximumGroup` users.
     public init(model: SequenceModel, corpus: SequenceCorpus, head: SequenceHead = .short, maximumGroup: Int = 256) {
@@ -26,7 +28,7 @@ public struct SequenceModelScorer {
         workspace = SequenceWorkspace(model: model, maximumCount: maximumGroup)
         inputs = [Float](repeating: 0, count: maximumGroup * model.inputWidth)
         gathered = [Float](repeating: 0, count: maximumGroup * model.stateSize)
-        vectors = [Float](repeating: 0, count: maximumGroup * model.dimension)
+        vectors = [Float](repeating: 0, count: maximumGroup * model.vectorWidth)
     }
 
     /// Number of candidate items.
@@ -36,11 +38,14 @@ public struct SequenceModelScorer {
     public mutating func begin(users: UnsafeBufferPointer<Int32>) {
         self.users = Array(users)
         states = [Float](repeating: 0, count: users.count * model.stateSize)
+        consumed = 0
     }
 
-    /// Scores all items for the given lanes from their current states.
+    /// Scores all items for the given lanes from their current states: the GEMM of
+    /// ``SequenceModel/scores(userVectors:count:into:)`` plus each user's repeat term over the
+    /// last ``SequenceModel/historyLength`` events it consumed (what the stage's ring buffer holds).
     public mutating func score(lanes: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
-        let h = model.stateSize, d = model.dimension
+        let h = model.stateSize, d = model.vectorWidth
         for (row, lane) in lanes.enumerated() {
             for k in 0..<h { gathered[row * h + k] = states[Int(lane) * h + k] }
         }
@@ -54,12 +59,21 @@ public struct SequenceModelScorer {
         }
         vectors.withUnsafeBufferPointer { v in
             model.scores(userVectors: UnsafeBufferPointer(rebasing: v[0..<(count * d)]), count: count, into: output)
+            let n = model.itemCount
+            for (row, lane) in lanes.enumerated() {
+                let base = corpus.offsets[Int(users[Int(lane)])]
+                let history = corpus.events[max(base, base + consumed - SequenceModel.historyLength)..<(base + consumed)]
+                model.addHistoryScores(
+                    userVector: UnsafeBufferPointer(rebasing: v[(row * d)..<((row + 1) * d)]), history: history,
+                    into: UnsafeMutableBufferPointer(rebasing: output[(row * n)..<((row + 1) * n)]))
+            }
         }
     }
 
     /// Applies event `wave` of the first `activeCount` lanes (one step for all of them).
     public mutating func advance(wave: Int, activeCount: Int) {
         guard activeCount > 0 else { return }
+        consumed = wave + 1
         let width = model.inputWidth
         inputs.withUnsafeMutableBufferPointer { x in
             for lane in 0..<activeCount {

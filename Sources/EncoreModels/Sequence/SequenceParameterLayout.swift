@@ -7,6 +7,9 @@
 /// bU [3H]
 /// WS [H × d]  bS [d]   short-term head
 /// WL [H × d]  bL [d]   long-term head
+/// WR [H × F]  bR [F]   repeat head: weights of the F history features
+/// log τ [1]             temperature of the short head's softmax scores
+/// b  [N]                per-item output bias (served as the user vector's extra coordinate)
 /// ```
 /// One flat vector lets Adam and gradient clipping run in one pass.
 public struct SequenceParameterLayout: Sendable, Equatable {
@@ -16,6 +19,8 @@ public struct SequenceParameterLayout: Sendable, Equatable {
     public let hiddenSize: Int
     /// Embedding size d.
     public let dimension: Int
+    /// Number of items N (one output bias each).
+    public let itemCount: Int
     let inputWeights: Int
     let inputBias: Int
     let recurrentWeights: Int
@@ -24,12 +29,17 @@ public struct SequenceParameterLayout: Sendable, Equatable {
     let shortBias: Int
     let longWeights: Int
     let longBias: Int
+    let repeatWeights: Int
+    let repeatBias: Int
+    let logTemperature: Int
+    let itemBias: Int
     /// Total parameter count.
     public let count: Int
 
     /// Lays out the blocks for the given sizes.
-    public init(inputWidth: Int, hiddenSize: Int, dimension: Int) {
+    public init(inputWidth: Int, hiddenSize: Int, dimension: Int, itemCount: Int) {
         self.inputWidth = inputWidth
+        self.itemCount = itemCount
         self.hiddenSize = hiddenSize
         self.dimension = dimension
         let gates = 3 * hiddenSize
@@ -41,6 +51,10 @@ public struct SequenceParameterLayout: Sendable, Equatable {
         shortBias = shortWeights + hiddenSize * dimension
         longWeights = shortBias + dimension
         longBias = longWeights + hiddenSize * dimension
-        count = longBias + dimension
+        repeatWeights = longBias + dimension
+        repeatBias = repeatWeights + hiddenSize * SequenceModel.historyFeatureCount
+        logTemperature = repeatBias + SequenceModel.historyFeatureCount
+        itemBias = logTemperature + 1
+        count = itemBias + itemCount
     }
 }

@@ -2,13 +2,19 @@ import EncoreNumerics
 import Foundation
 
 /// Batch training of a ``SequenceModel``: truncated back-propagation through time over
-/// parallel user lanes (GRU4Rec-style), masked cosine loss on both heads, Adam, global
-/// gradient-norm clipping. Seeded: the same corpus, items and configuration give the same model.
+/// parallel user lanes (GRU4Rec-style), Adam, global gradient-norm clipping. Seeded: the same
+/// corpus, items and configuration give the same model.
 ///
 /// ```
-/// L = Σ_t m_t [(1 − u^S_t·y^S_t) + β m^L_t (1 − u^L_t·y^L_t)] / Σ_t m_t
-/// y^S_t = ê(next listened track),  y^L_t = normalize(Σ ê(next 50 listened tracks))
+/// L = Σ_t m_t [ℓ^S_t + β m^L_t (1 − u^L_t·y^L_t)] / Σ_t m_t
+/// softmax (default): ℓ^S_t = −log softmax_j(τ u^S_t·ê_j + b_j + w_t·φ_t(j) − log q_j)[next listened track]
+/// cosine:            ℓ^S_t = 1 − u^S_t·ê(next listened track)
+/// y^L_t = normalize(Σ ê(next 50 listened tracks))
 /// ```
+/// The softmax runs over all items up to ``SequenceModelConfiguration/fullSoftmaxItems``
+/// (q_j = 1); above, over the window's targets plus popularity-sampled items, with q_j the
+/// item's share of training listens (logQ correction). A fresh model's item biases start at
+/// log q_j (smoothed).
 /// Each lane follows one user's events in time order; when the user runs out the lane takes
 /// the next user of the epoch's shuffled order and its state is reset to zero. States are
 /// carried across windows without gradient. The forward pass runs the model's own GRU kernel
@@ -39,6 +45,19 @@ public final class SequenceTrainer {
     var previousStates: [Float], updateGates: [Float], resetGates: [Float], candidates: [Float]
     var recurrentCandidates: [Float]
     var shortTargets: [Float], longTargets: [Float]
+    var shortTargetItems: [Int32]
+    /// Training listens per item and their cumulative sums (popularity sampling).
+    let itemListens: [Double]
+    let cumulativeListens: [Double]
+    var logits: [Float] = []
+    var candidateItems: [Int32] = []
+    var candidateVectors: [Float] = []
+    var candidateCorrection: [Float] = []
+    var itemSlot: [Int32]
+    /// The corpus user and position of each window row (for the history features).
+    var rowUser: [Int32], rowPosition: [Int32]
+    var repeatOutput: [Float] = [], repeatGradient: [Float] = []
+    var historyLogits: [Float] = []
     var shortMask: [Float], longMask: [Float]
     var laneReset: [Bool]
     var headOutput: [Float], headNorms: [Float], headGradient: [Float]
@@ -89,6 +108,19 @@ public final class SequenceTrainer {
         candidates = hiddenStates
         recurrentCandidates = hiddenStates
         shortTargets = [Float](repeating: 0, count: rows * dimension)
+        shortTargetItems = [Int32](repeating: -1, count: rows)
+        var listens = [Double](repeating: 0, count: items.itemCount)
+        for event in corpus.events where !event.isSkip && event.item >= 0 && Int(event.item) < items.itemCount {
+            listens[Int(event.item)] += 1
+        }
+        itemListens = listens
+        var running = 0.0
+        cumulativeListens = listens.map { running += $0; return running }
+        itemSlot = [Int32](repeating: -1, count: items.itemCount)
+        rowUser = [Int32](repeating: -1, count: rows)
+        rowPosition = rowUser
+        repeatOutput = [Float](repeating: 0, count: rows * SequenceModel.historyFeatureCount)
+        repeatGradient = repeatOutput
         longTargets = shortTargets
         shortMask = [Float](repeating: 0, count: rows)
         longMask = shortMask
@@ -102,6 +134,13 @@ public final class SequenceTrainer {
         gateScratch = [Float](repeating: 0, count: 2 * lanes * gates)
         carriedGradient = [Float](repeating: 0, count: lanes * hidden)
         gradients = [Float](repeating: 0, count: model.layout.count)
+        if warmStart == nil && configuration.loss == .softmax {
+            // Item biases start at the smoothed log popularity: the softmax's prior.
+            let total = running + Double(items.itemCount)
+            for item in 0..<items.itemCount {
+                self.model.parameters[self.model.layout.itemBias + item] = Float(log((listens[item] + 1) / total))
+            }
+        }
     }
 
     /// What one epoch did.
@@ -202,6 +241,8 @@ public final class SequenceTrainer {
                         into: UnsafeMutableBufferPointer(rebasing: buffer[(row * width)..<((row + 1) * width)]))
                 }
                 writeTargets(row: row, lane: lane, position: position)
+                rowUser[row] = Int32(laneUser[lane])
+                rowPosition[row] = Int32(position)
                 lanePosition[lane] += 1
                 events += 1
             }
@@ -257,8 +298,10 @@ public final class SequenceTrainer {
     func writeTargets(row: Int, lane: Int, position: Int) {
         let d = dimension
         let item = laneNextListened[lane][position]
+        shortTargetItems[row] = -1
         if item >= 0 && Int(item) < knownItems.count && knownItems[Int(item)] {
             shortMask[row] = 1
+            shortTargetItems[row] = item
             model.items.vectors.withUnsafeBufferPointer { table in
                 for k in 0..<d { shortTargets[row * d + k] = table[Int(item) * d + k] }
             }
@@ -373,8 +416,9 @@ public final class SequenceTrainer {
         }
     }
 
-    /// Adds one head's masked cosine loss gradient into `gradients` and `hiddenGradient`
-    /// (overwriting the latter unless `accumulate`); returns the head's loss sum / normaliser.
+    /// Adds one head's masked loss gradient into `gradients` and `hiddenGradient` (overwriting
+    /// the latter unless `accumulate`); returns the head's loss sum / normaliser. The short head
+    /// uses the configured loss, the long head the cosine loss.
     func headLossAndGradient(rows: Int, head: SequenceHead, weight: Float, normaliser: Float, accumulate: Bool)
         -> Double
     {
@@ -388,30 +432,40 @@ public final class SequenceTrainer {
             headOutput.withUnsafeMutableBufferPointer { output in
                 headNorms.withUnsafeMutableBufferPointer { norms in
                     model.headForward(
-                        states: states.baseAddress!, count: rows, head: head, into: output.baseAddress!,
+                        states: states.baseAddress!, count: rows, head: head, into: output.baseAddress!, stride: d,
                         norms: norms.baseAddress!)
                 }
             }
         }
-        let targets = head == .short ? shortTargets : longTargets
         let mask = head == .short ? shortMask : longMask
+        // ∂L/∂û into headGradient.
+        let softmax = head == .short && model.configuration.loss == .softmax
+        let history = softmax && model.configuration.historyFeatures
+        if softmax {
+            loss = softmaxGradient(rows: rows, weight: weight, normaliser: normaliser, history: history)
+        } else {
+            let targets = head == .short ? shortTargets : longTargets
+            let scale = -weight / normaliser
+            for row in 0..<rows {
+                guard mask[row] > 0 else { continue }
+                var dot: Float = 0
+                for k in 0..<d { dot += headOutput[row * d + k] * targets[row * d + k] }
+                loss += Double(weight * (1 - dot))
+                for k in 0..<d { headGradient[row * d + k] = scale * targets[row * d + k] }
+            }
+            loss /= Double(normaliser)
+        }
+        // Through the normalisation û = p / ‖p‖: (g − û (û·g)) / ‖p‖; unmasked rows get none.
         for row in 0..<rows {
-            let m = mask[row]
-            guard m > 0 else {
+            guard mask[row] > 0 else {
                 for k in 0..<d { headGradient[row * d + k] = 0 }
                 continue
             }
-            var dot: Float = 0
-            for k in 0..<d { dot += headOutput[row * d + k] * targets[row * d + k] }
-            loss += Double(weight * (1 - dot))
-            // ∂L/∂û = −w y / M; through normalisation: (g − û (û·g)) / ‖p‖.
-            let scale = -weight / normaliser
             var projection: Float = 0
-            for k in 0..<d { projection += headOutput[row * d + k] * scale * targets[row * d + k] }
+            for k in 0..<d { projection += headOutput[row * d + k] * headGradient[row * d + k] }
             let inverseNorm = 1 / headNorms[row]
             for k in 0..<d {
-                headGradient[row * d + k] =
-                    (scale * targets[row * d + k] - headOutput[row * d + k] * projection) * inverseNorm
+                headGradient[row * d + k] = (headGradient[row * d + k] - headOutput[row * d + k] * projection) * inverseNorm
             }
         }
         hiddenStates.withUnsafeBufferPointer { states in
@@ -436,6 +490,205 @@ public final class SequenceTrainer {
                 }
             }
         }
+        if history {
+            // The repeat head w = H W_R + b_R: dW_R = Hᵀ dw, db_R = Σ dw, dH += dw W_Rᵀ.
+            let features = SequenceModel.historyFeatureCount
+            hiddenStates.withUnsafeBufferPointer { states in
+                repeatGradient.withUnsafeBufferPointer { g in
+                    gradients.withUnsafeMutableBufferPointer { grads in
+                        model.parameters.withUnsafeBufferPointer { p in
+                            hiddenGradient.withUnsafeMutableBufferPointer { dh in
+                                BLAS.sgemm(
+                                    transposeA: true, transposeB: false, m: h, n: features, k: rows, alpha: 1,
+                                    a: states.baseAddress!, lda: h, b: g.baseAddress!, ldb: features, beta: 0,
+                                    c: grads.baseAddress! + layout.repeatWeights, ldc: features)
+                                for row in 0..<rows {
+                                    for f in 0..<features { grads[layout.repeatBias + f] += g[row * features + f] }
+                                }
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: true, m: rows, n: h, k: features, alpha: 1,
+                                    a: g.baseAddress!, lda: features, b: p.baseAddress! + layout.repeatWeights,
+                                    ldb: features, beta: 1, c: dh.baseAddress!, ldc: h)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return loss
+    }
+
+    /// The events of a window row's history (the user's events up to the row's, oldest first).
+    func history(ofRow row: Int) -> ArraySlice<SequenceEvent> {
+        let base = corpus.offsets[Int(rowUser[row])], end = base + Int(rowPosition[row]) + 1
+        return corpus.events[max(base, end - SequenceModel.historyLength)..<end]
+    }
+
+    /// Chooses the softmax's candidate items for this window: all items (no correction), or the
+    /// window's targets plus popularity-sampled items with correction log q_j. Returns the
+    /// candidate count; `candidateItems`, `candidateVectors` and `candidateCorrection` hold them.
+    func chooseCandidates(rows: Int) -> Int {
+        let n = model.itemCount, d = dimension
+        let configuration = model.configuration
+        candidateItems.removeAll(keepingCapacity: true)
+        candidateCorrection.removeAll(keepingCapacity: true)
+        if n <= configuration.fullSoftmaxItems {
+            for item in 0..<n {
+                candidateItems.append(Int32(item))
+                itemSlot[item] = Int32(item)
+            }
+            candidateCorrection.append(contentsOf: repeatElement(0, count: n))
+            return n
+        }
+        let total = cumulativeListens.last ?? 0
+        func add(_ item: Int32) {
+            guard itemSlot[Int(item)] < 0 else { return }
+            itemSlot[Int(item)] = Int32(candidateItems.count)
+            candidateItems.append(item)
+            candidateCorrection.append(Float(log(max(itemListens[Int(item)], 1) / max(total, 1))))
+        }
+        for row in 0..<rows where shortMask[row] > 0 { add(shortTargetItems[row]) }
+        if total > 0 {
+            for _ in 0..<configuration.sampledNegatives {
+                let draw = Double(generator.nextUniform()) * total
+                var low = 0, high = cumulativeListens.count - 1
+                while low < high {
+                    let middle = (low + high) / 2
+                    if cumulativeListens[middle] > draw { high = middle } else { low = middle + 1 }
+                }
+                add(Int32(low))
+            }
+        }
+        let count = candidateItems.count
+        if candidateVectors.count < count * d { candidateVectors = [Float](repeating: 0, count: count * d) }
+        model.items.vectors.withUnsafeBufferPointer { table in
+            for (slot, item) in candidateItems.enumerated() {
+                for k in 0..<d { candidateVectors[slot * d + k] = table[Int(item) * d + k] }
+            }
+        }
+        return count
+    }
+
+    /// Softmax cross-entropy of the short head over the window's candidates: writes ∂L/∂û into
+    /// `headGradient`, adds ∂L/∂log τ and ∂L/∂b into `gradients`; returns the loss / normaliser.
+    func softmaxGradient(rows: Int, weight: Float, normaliser: Float, history: Bool) -> Double {
+        let d = dimension
+        let model = self.model
+        let layout = model.layout
+        let tau = model.temperature
+        let count = chooseCandidates(rows: rows)
+        defer { for item in candidateItems { itemSlot[Int(item)] = -1 } }
+        let full = count == model.itemCount && count <= model.configuration.fullSoftmaxItems
+        let features = SequenceModel.historyFeatureCount
+        let itemCount = model.itemCount
+        if history {
+            hiddenStates.withUnsafeBufferPointer { states in
+                repeatOutput.withUnsafeMutableBufferPointer { output in
+                    model.repeatWeights(
+                        states: states.baseAddress!, count: rows, into: output.baseAddress!, stride: features)
+                }
+            }
+        }
+        if historyLogits.count < count { historyLogits = [Float](repeating: 0, count: count) }
+        let chunk = 256
+        if logits.count < chunk * count { logits = [Float](repeating: 0, count: chunk * count) }
+        var loss = 0.0
+        var temperatureGradient: Float = 0
+        let table = full ? model.items.vectors : candidateVectors
+        table.withUnsafeBufferPointer { table in
+            headOutput.withUnsafeBufferPointer { output in
+                headGradient.withUnsafeMutableBufferPointer { dU in
+                    logits.withUnsafeMutableBufferPointer { logits in
+                        model.parameters.withUnsafeBufferPointer { p in
+                            gradients.withUnsafeMutableBufferPointer { grads in
+                                let itemBias = p.baseAddress! + layout.itemBias
+                                for start in stride(from: 0, to: rows, by: chunk) {
+                                    let m = min(chunk, rows - start)
+                                    // Cosines of the chunk's user vectors with every candidate.
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: true, m: m, n: count, k: d, alpha: 1,
+                                        a: output.baseAddress! + start * d, lda: d, b: table.baseAddress!, ldb: d,
+                                        beta: 0, c: logits.baseAddress!, ldc: count)
+                                    for r in 0..<m {
+                                        let row = start + r
+                                        let line = logits.baseAddress! + r * count
+                                        guard shortMask[row] > 0 else {
+                                            line.update(repeating: 0, count: count)
+                                            for f in 0..<features { repeatGradient[row * features + f] = 0 }
+                                            continue
+                                        }
+                                        // The repeat term w·φ(j) on the candidates of the row's history.
+                                        var repeatWeights = SIMD4<Float>.zero
+                                        if history {
+                                            for f in 0..<features { repeatWeights[f] = repeatOutput[row * features + f] }
+                                            SequenceModel.forEachHistoryPlay(self.history(ofRow: row), itemCount: itemCount) {
+                                                item, factors in
+                                                let slot = Int(itemSlot[item])
+                                                if slot >= 0 { historyLogits[slot] += (repeatWeights * factors).sum() }
+                                            }
+                                        }
+                                        var largest = -Float.infinity
+                                        for j in 0..<count {
+                                            let item = Int(candidateItems[j])
+                                            let s =
+                                                tau * line[j] + itemBias[item] - candidateCorrection[j] + historyLogits[j]
+                                            largest = max(largest, s)
+                                        }
+                                        // One exp per candidate: e_j replaces the cosine in the line.
+                                        let positive = Int(itemSlot[Int(shortTargetItems[row])])
+                                        var sum: Float = 0, weightedCosine: Float = 0
+                                        let positiveCosine = line[positive]
+                                        let positiveLogit =
+                                            tau * positiveCosine + itemBias[Int(candidateItems[positive])]
+                                            - candidateCorrection[positive] + historyLogits[positive]
+                                        for j in 0..<count {
+                                            let item = Int(candidateItems[j])
+                                            let cosine = line[j]
+                                            let e = exp(
+                                                tau * cosine + itemBias[item] - candidateCorrection[j] + historyLogits[j]
+                                                    - largest)
+                                            sum += e
+                                            weightedCosine += e * cosine
+                                            line[j] = e
+                                        }
+                                        let logSum = largest + log(sum)
+                                        loss += Double(weight * (logSum - positiveLogit))
+                                        let scale = weight / normaliser
+                                        // ∂ℓ/∂s_j = p_j − δ_j; ∂s_j/∂log τ = τ cos_j.
+                                        temperatureGradient += scale * tau * (weightedCosine / sum - positiveCosine)
+                                        let inverseSum = 1 / sum
+                                        for j in 0..<count {
+                                            let g = scale * (line[j] * inverseSum - (j == positive ? 1 : 0))
+                                            grads[layout.itemBias + Int(candidateItems[j])] += g
+                                            line[j] = g
+                                        }
+                                        if history {
+                                            // ∂ℓ/∂w = Σ over the history's plays of G_j φ-increments; clears the term.
+                                            var repeatGradientRow = SIMD4<Float>.zero
+                                            SequenceModel.forEachHistoryPlay(self.history(ofRow: row), itemCount: itemCount) {
+                                                item, factors in
+                                                let slot = Int(itemSlot[item])
+                                                if slot >= 0 {
+                                                    repeatGradientRow += line[slot] * factors
+                                                    historyLogits[slot] = 0
+                                                }
+                                            }
+                                            for f in 0..<features { repeatGradient[row * features + f] = repeatGradientRow[f] }
+                                        }
+                                    }
+                                    // ∂L/∂û = τ G · E.
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: false, m: m, n: d, k: count, alpha: tau,
+                                        a: logits.baseAddress!, lda: count, b: table.baseAddress!, ldb: d, beta: 0,
+                                        c: dU.baseAddress! + start * d, ldc: d)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        gradients[layout.logTemperature] += temperatureGradient
         return loss / Double(normaliser)
     }
 

@@ -13,6 +13,6 @@ public struct SequenceWorkspace {
         precondition(maximumCount > 0, "workspace needs room for at least one user")
         self.maximumCount = maximumCount
         self.gateWidth = 3 * model.hiddenSize
-        self.storage = [Float](repeating: 0, count: 2 * maximumCount * max(gateWidth, model.items.dimension))
+        self.storage = [Float](repeating: 0, count: 2 * maximumCount * max(gateWidth, model.vectorWidth))
     }
 }

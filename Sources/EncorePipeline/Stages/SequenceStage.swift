@@ -52,6 +52,8 @@ public final class SequenceStage {
     private struct DueEntry {
         var pending: Int
         var exclusions: Range<Int>
+        /// The user's ring buffer when it became due (the model's repeat term reads it).
+        var history: Range<Int>
     }
 
     private struct Pending {
@@ -75,10 +77,11 @@ public final class SequenceStage {
     private var rows: [Int] = []
     private var stateBuffer: [Float] = []
     private var inputBuffer: [Float] = []
-    /// Users due a recommendation in this batch: their vectors (d each), and which listen and
-    /// which excluded items each belongs to.
+    /// Users due a recommendation in this batch: their vectors (vectorWidth each), and which listen, which
+    /// excluded items and which history (ring buffer copy) each belongs to.
     private var dueVectors: [Float] = []
     private var dueExclusions: [Int32] = []
+    private var dueHistory: [SequenceEvent] = []
     private var dueEntries: [DueEntry] = []
     private var scoreBuffer: [Float] = []
     private var selector: TopKSelector
@@ -183,7 +186,7 @@ public final class SequenceStage {
         workspace: inout SequenceWorkspace
     ) -> [(Int32, Float)] {
         let model = generation.model
-        var vector = [Float](repeating: 0, count: model.items.dimension)
+        var vector = [Float](repeating: 0, count: model.vectorWidth)
         var scores = [Float](repeating: 0, count: model.itemCount)
         state.hidden.withUnsafeBufferPointer { hidden in
             vector.withUnsafeMutableBufferPointer {
@@ -191,7 +194,10 @@ public final class SequenceStage {
             }
         }
         vector.withUnsafeBufferPointer { v in
-            scores.withUnsafeMutableBufferPointer { model.scores(userVectors: v, count: 1, into: $0) }
+            scores.withUnsafeMutableBufferPointer {
+                model.scores(userVectors: v, count: 1, into: $0)
+                model.addHistoryScores(userVector: v, history: state.ring, into: $0)
+            }
         }
         for event in state.ring.suffix(excludeRecent) where Int(event.item) < scores.count {
             scores[Int(event.item)] = -.infinity
@@ -268,7 +274,7 @@ public final class SequenceStage {
         for (target, row) in due.enumerated() where target != row {
             for offset in 0..<stateSize { stateBuffer[target * stateSize + offset] = stateBuffer[row * stateSize + offset] }
         }
-        let dimension = model.items.dimension
+        let dimension = model.vectorWidth
         let first = dueVectors.count
         dueVectors.append(contentsOf: repeatElement(0, count: due.count * dimension))
         stateBuffer.withUnsafeBufferPointer { states in
@@ -281,11 +287,15 @@ public final class SequenceStage {
         }
         for row in due {
             let index = rows[row]
-            let exclusionStart = dueExclusions.count
+            let exclusionStart = dueExclusions.count, historyStart = dueHistory.count
             if let state = users.state(of: pending[index].user) {
                 for event in state.ring.suffix(settings.excludeRecent) { dueExclusions.append(event.item) }
+                dueHistory.append(contentsOf: state.ring)
             }
-            dueEntries.append(DueEntry(pending: index, exclusions: exclusionStart..<dueExclusions.count))
+            dueEntries.append(
+                DueEntry(
+                    pending: index, exclusions: exclusionStart..<dueExclusions.count,
+                    history: historyStart..<dueHistory.count))
         }
     }
 
@@ -298,18 +308,20 @@ public final class SequenceStage {
         defer {
             dueVectors.removeAll(keepingCapacity: true)
             dueExclusions.removeAll(keepingCapacity: true)
+            dueHistory.removeAll(keepingCapacity: true)
             dueEntries.removeAll(keepingCapacity: true)
         }
         guard !dueEntries.isEmpty else { return }
         let model = generation.model
         let itemCount = model.itemCount
-        let dimension = model.items.dimension
+        let dimension = model.vectorWidth
         let chunk = 64
         let workers = max(1, settings.scoringThreads)
         let k = selector.k
         let rowsNeeded = min(chunk * workers, dueEntries.count)
         if scoreBuffer.count < rowsNeeded * itemCount { scoreBuffer = [Float](repeating: 0, count: rowsNeeded * itemCount) }
         let entries = dueEntries
+        let histories = dueHistory
         var start = 0
         while start < entries.count {
             let count = min(chunk * workers, entries.count - start)
@@ -332,6 +344,11 @@ public final class SequenceStage {
                                 for row in 0..<rows {
                                     let due = entries[start + first + row]
                                     let base = row * itemCount
+                                    let vector = (start + first + row) * dimension
+                                    model.addHistoryScores(
+                                        userVector: UnsafeBufferPointer(rebasing: vectors[vector..<(vector + dimension)]),
+                                        history: histories[due.history],
+                                        into: UnsafeMutableBufferPointer(rebasing: region[base..<(base + itemCount)]))
                                     for position in due.exclusions where Int(exclusions[position]) < itemCount {
                                         region[base + Int(exclusions[position])] = -.infinity
                                     }

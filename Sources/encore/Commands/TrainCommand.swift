@@ -18,7 +18,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Model to train: \(GraphModelKind.availableNames).") var model = "lightgcn"
     @Option(help: "Data directory (train.txt/test.txt, train.tsv/test.tsv, a RecBole .inter file, or an Encore .sqlite store).") var data: String
     @Option(help: "Data format: lightgcn, tsv or recbole (default: detected from the files).") var format: String?
-    @Option(help: "Training epochs (default: the model's; LightGCN 100, rnn 3).") var epochs: Int?
+    @Option(help: "Training epochs (default: the model's; LightGCN 100, rnn 6).") var epochs: Int?
     @Option(help: "Triplets per mini-batch (default: the model's; LightGCN 2048).") var batchSize: Int?
     @Option(help: "Mini-batches per epoch (DCCF; default 40).") var batchesPerEpoch: Int?
     @Option(help: "Embedding size d (default: the model's; LightGCN 64).") var dim: Int?
@@ -38,6 +38,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "rnn: temporal:FRACTION (last share of time is test) or at:EPOCH_SECONDS.") var split = "temporal:0.2"
     @Option(help: "rnn: hidden size H (multiple of 8).") var hidden = 128
     @Option(help: "rnn: item space, cooccurrence or lightgcn:ARTIFACT.") var embeddings = "cooccurrence"
+    @Option(help: "rnn: more settings, key=value comma-separated (\(SequenceTrainingOptions.settingNames)).")
+    var rnn = ""
     @OptionGroup var c3po: C3POOptions
 
     func validate() throws {
@@ -57,8 +59,9 @@ struct TrainCommand: AsyncParsableCommand {
         if model == "rnn" {
             var options = SequenceTrainingOptions(dataSource: data)
             (options.format, options.split, options.hiddenSize, options.embeddings) = (format, split, hidden, embeddings)
-            (options.epochs, options.embeddingDimension, options.learningRate) = (epochs ?? 3, dim ?? 64, lr ?? 0.001)
+            (options.epochs, options.embeddingDimension, options.learningRate) = (epochs ?? options.epochs, dim ?? 64, lr ?? 0.001)
             options.seed = seed ?? options.seed
+            try options.apply(settings: rnn)
             (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
             try SequenceTraining.train(options, emit: GraphTraining.writeLine)
             return
