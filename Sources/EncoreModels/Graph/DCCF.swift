@@ -60,31 +60,16 @@ public struct DCCF: BatchRecommender {
         observer: (TrainingProgress, () -> DCCF) throws -> TrainingDecision
     ) throws -> DCCF {
         let trainer = try DCCFTrainer(interactions: interactions, configuration: configuration, warmStart: warmStart)
-        for epoch in stride(from: 1, through: configuration.epochs, by: 1) {
-            let result = trainer.trainEpoch()
-            let progress = TrainingProgress(
-                epoch: epoch, epochCount: configuration.epochs, loss: result.loss, seconds: result.seconds,
-                examples: result.triplets)
-            if try observer(progress, { trainer.model() }) == .stop { break }
-        }
-        return trainer.model()
+        return try GraphTrainingLoop.run(
+            epochs: configuration.epochs, trainEpoch: trainer.trainEpoch, model: trainer.model, observer: observer)
     }
 
     public func scores(users: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
         let d = configuration.embeddingDimension
-        precondition(output.count >= users.count * itemCount, "score buffer too small")
-        guard !users.isEmpty else { return }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: users.count * d) { block in
-            embeddings.storage.withUnsafeBufferPointer { table in
-                for (row, user) in users.enumerated() {
-                    precondition(user >= 0 && Int(user) < userCount, "user \(user) out of range")
-                    (block.baseAddress! + row * d).update(from: table.baseAddress! + Int(user) * d, count: d)
-                }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: users.count, n: itemCount, k: d, alpha: 1,
-                    a: block.baseAddress!, lda: d, b: table.baseAddress! + userCount * d, ldb: d, beta: 0,
-                    c: output.baseAddress!, ldc: itemCount)
-            }
+        embeddings.storage.withUnsafeBufferPointer { table in
+            GraphTrainingLoop.scores(
+                users: users, userTable: table, userCount: userCount, items: table.baseAddress! + userCount * d,
+                itemCount: itemCount, width: d, into: output)
         }
     }
 

@@ -147,22 +147,11 @@ public struct PECORecommender: BatchRecommender {
     }
 
     public func scores(users: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
-        let width = userTable.columns
-        precondition(output.count >= users.count * itemCount, "score buffer too small")
-        guard !users.isEmpty, itemCount > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: users.count * width) { block in
-            userTable.storage.withUnsafeBufferPointer { table in
-                for (row, user) in users.enumerated() {
-                    precondition(user >= 0 && Int(user) < userCount, "user \(user) out of range")
-                    (block.baseAddress! + row * width).update(
-                        from: table.baseAddress! + Int(user) * width, count: width)
-                }
-            }
+        userTable.storage.withUnsafeBufferPointer { table in
             itemTable.storage.withUnsafeBufferPointer { items in
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: users.count, n: itemCount, k: width, alpha: 1,
-                    a: block.baseAddress!, lda: width, b: items.baseAddress!, ldb: width, beta: 0,
-                    c: output.baseAddress!, ldc: itemCount)
+                GraphTrainingLoop.scores(
+                    users: users, userTable: table, userCount: userCount, items: items.baseAddress!, itemCount: itemCount,
+                    width: userTable.columns, into: output)
             }
         }
     }

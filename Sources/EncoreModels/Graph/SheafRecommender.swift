@@ -52,32 +52,16 @@ public struct SheafRecommender: BatchRecommender {
         observer: (TrainingProgress, () -> SheafRecommender) throws -> TrainingDecision
     ) throws -> SheafRecommender {
         let trainer = try SheafTrainer(interactions: interactions, configuration: configuration, warmStart: warmStart)
-        for epoch in stride(from: 1, through: configuration.epochs, by: 1) {
-            let result = trainer.trainEpoch()
-            let progress = TrainingProgress(
-                epoch: epoch, epochCount: configuration.epochs, loss: result.loss, seconds: result.seconds,
-                examples: result.triplets)
-            if try observer(progress, { trainer.model() }) == .stop { break }
-        }
-        return trainer.model()
+        return try GraphTrainingLoop.run(
+            epochs: configuration.epochs, trainEpoch: trainer.trainEpoch, model: trainer.model, observer: observer)
     }
 
     public func scores(users: UnsafeBufferPointer<Int32>, into output: UnsafeMutableBufferPointer<Float>) {
         let width = configuration.readoutWidth
-        precondition(output.count >= users.count * itemCount, "score buffer too small")
-        guard !users.isEmpty, itemCount > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: users.count * width) { block in
-            readout.storage.withUnsafeBufferPointer { table in
-                for (row, user) in users.enumerated() {
-                    precondition(user >= 0 && Int(user) < userCount, "user \(user) out of range")
-                    (block.baseAddress! + row * width).update(
-                        from: table.baseAddress! + Int(user) * width, count: width)
-                }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: users.count, n: itemCount, k: width, alpha: 1,
-                    a: block.baseAddress!, lda: width, b: table.baseAddress! + userCount * width, ldb: width, beta: 0,
-                    c: output.baseAddress!, ldc: itemCount)
-            }
+        readout.storage.withUnsafeBufferPointer { table in
+            GraphTrainingLoop.scores(
+                users: users, userTable: table, userCount: userCount, items: table.baseAddress! + userCount * width,
+                itemCount: itemCount, width: width, into: output)
         }
     }
 
