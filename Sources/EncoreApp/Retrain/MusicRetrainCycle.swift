@@ -67,6 +67,14 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
 
     public func run(_ context: RetrainContext) throws -> RetrainOutcome {
         let settings = options.settings
+        // Wall seconds per phase, returned with the candidate's metrics (`seconds_<phase>`; not
+        // stored with the artifact) for `encore bench retrain` and the logs.
+        var timings: [String: Double] = [:]
+        var phaseStart = ContinuousClock.now
+        func lap(_ phase: String) {
+            timings["seconds_\(phase)"] = phaseStart.duration(to: .now).inSeconds
+            phaseStart = .now
+        }
         let data = try SequenceData(store: store)
         let span = data.log.timeSpan
         let cutoff = span.first + Int64(Double(span.last - span.first) * (1 - settings.holdoutFraction))
@@ -74,6 +82,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         if options.shuffleTrainingTracks { train = Self.shuffledTracks(train, seed: options.rnn.seed) }
         context.progress(
             "snapshot: \(data.summary); training on \(train.events.count) listens before \(cutoff / 1000) s")
+        lap("snapshot")
 
         // Item embeddings from the graph model.
         let items: ItemEmbeddingTable
@@ -104,6 +113,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                 sessions: train.sessions(), itemCount: itemCount, configuration: configuration)
         }
         if context.isCancelled() { return Self.cancelled() }
+        lap("graph")
 
         // The RNN, warm-started from the serving generation when the shapes allow.
         let current = generations.currentMusic
@@ -123,6 +133,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             return context.isCancelled() ? .stop : .proceed
         }
         if context.isCancelled() { return Self.cancelled() }
+        lap("rnn")
 
         // Judge on the holdout: candidate, serving generation, and popularity for scale.
         let evaluator = SequenceEvaluator(log: data.log, cutoffMs: cutoff)
@@ -143,6 +154,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             String(format: "holdout hr@20: candidate %.4f, serving %@, popularity %.4f (%d points)", candidateHR,
                    currentMetrics["hr@20"].map { String(format: "%.4f", $0) } ?? "none", popularityReport.hitRate(at: 20),
                    candidateReport.points))
+        lap("holdout")
 
         if let currentHR = currentMetrics["hr@20"], candidateHR < currentHR * (1 - settings.promoteMargin) {
             return RetrainOutcome(
@@ -150,7 +162,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                 reason: String(
                     format: "kept %@: candidate hr@20 %.4f is worse than the serving %.4f by more than the %.0f%% margin",
                     current?.label ?? "", candidateHR, currentHR, settings.promoteMargin * 100),
-                candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
+                candidateMetrics: candidateMetrics.merging(timings) { $1 }, currentMetrics: currentMetrics)
         }
 
         // Promote: registry (graph model and RNN), embeddings topic, then the live swap.
@@ -176,11 +188,12 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         try publishEmbeddings(items, label: embeddingLabel)
         let generation = MusicGeneration(id: Int64(version), model: model, embeddingSource: embeddingLabel)
         generations.install(generation)
+        lap("promote")
         return RetrainOutcome(
             promoted: true, generation: Int64(version),
             reason: current == nil
                 ? "first generation" : String(format: "candidate hr@20 %.4f vs serving %.4f", candidateHR, currentMetrics["hr@20"] ?? 0),
-            candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
+            candidateMetrics: candidateMetrics.merging(timings) { $1 }, currentMetrics: currentMetrics)
     }
 
     // MARK: Steps

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (build with -c release). Results go to BENCHMARKS.md with the command that produced them.",
-        subcommands: [Ingest.self, Decode.self, BenchLightGCNCommand.self, BenchRNNCommand.self, BenchDecisionsCommand.self]
+        subcommands: [Ingest.self, Decode.self, BenchLightGCNCommand.self, BenchRNNCommand.self, BenchDecisionsCommand.self, BenchRetrainCommand.self]
     )
 
     struct Ingest: AsyncParsableCommand {
