@@ -96,6 +96,14 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
 
     private func runMusic(_ context: RetrainContext) throws -> RetrainOutcome {
         let settings = options.settings
+        // Wall seconds per phase, returned with the candidate's metrics (`seconds_<phase>`; not
+        // stored with the artifact) for `encore bench retrain` and the logs.
+        var timings: [String: Double] = [:]
+        var phaseStart = ContinuousClock.now
+        func lap(_ phase: String) {
+            timings["seconds_\(phase)"] = phaseStart.duration(to: .now).inSeconds
+            phaseStart = .now
+        }
         let data = try SequenceData(store: store)
         let span = data.log.timeSpan
         let cutoff = span.first + Int64(Double(span.last - span.first) * (1 - settings.holdoutFraction))
@@ -103,6 +111,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         if options.shuffleTrainingTracks { train = Self.shuffledTracks(train, seed: options.rnn.seed) }
         context.progress(
             "snapshot: \(data.summary); training on \(train.events.count) listens before \(cutoff / 1000) s")
+        lap("snapshot")
 
         // Item embeddings from the graph model.
         let items: ItemEmbeddingTable
@@ -151,11 +160,13 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                 sessions: train.sessions(), itemCount: itemCount, configuration: configuration)
         }
         if context.isCancelled() { return Self.cancelled() }
+        lap("graph")
 
         // The RNN, warm-started from the serving generation when the shapes allow.
         let current = generations.currentMusic
         var configuration = options.rnn
         configuration.epochs = settings.rnnEpochs
+        configuration.threads = settings.threads
         var warm: SequenceModel?
         if let current, current.model.hiddenSize == configuration.hiddenSize,
             current.model.items.dimension == items.dimension, !options.shuffleTrainingTracks
@@ -170,6 +181,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             return context.isCancelled() ? .stop : .proceed
         }
         if context.isCancelled() { return Self.cancelled() }
+        lap("rnn")
 
         // Judge on the holdout: candidate, serving generation, and popularity for scale.
         let evaluator = SequenceEvaluator(log: data.log, cutoffMs: cutoff)
@@ -192,6 +204,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             String(format: "holdout hr@20: candidate %.4f, serving %@, popularity %.4f (%d points)", candidateHR,
                    currentMetrics["hr@20"].map { String(format: "%.4f", $0) } ?? "none", popularityReport.hitRate(at: 20),
                    candidateReport.points))
+        lap("holdout")
 
         // Not worse than what serves now: the current generation, or before the first one the
         // popularity baseline (which answers until a generation is promoted).
@@ -203,7 +216,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
                 reason: String(
                     format: "kept %@: candidate hr@20 %.4f is worse than the serving %.4f by more than the %.0f%% margin",
                     servingName, candidateHR, servingHR, settings.promoteMargin * 100) + graphSuffix,
-                candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
+                candidateMetrics: candidateMetrics.merging(timings) { $1 }, currentMetrics: currentMetrics)
         }
 
         // Promote: registry (graph model and RNN), embeddings topic, then the live swap.
@@ -229,11 +242,12 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         try publishEmbeddings(items, label: embeddingLabel)
         let generation = MusicGeneration(id: Int64(version), model: model, embeddingSource: embeddingLabel)
         generations.install(generation)
+        lap("promote")
         return RetrainOutcome(
             promoted: true, generation: Int64(version),
             reason: String(format: "candidate hr@20 %.4f vs serving %@ %.4f", candidateHR, servingName, servingHR)
                 + graphSuffix,
-            candidateMetrics: candidateMetrics, currentMetrics: currentMetrics)
+            candidateMetrics: candidateMetrics.merging(timings) { $1 }, currentMetrics: currentMetrics)
     }
 
     // MARK: Steps

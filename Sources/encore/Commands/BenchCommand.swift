@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks (build with -c release). Results go to BENCHMARKS.md with the command that produced them.",
         subcommands: [
             Ingest.self, Decode.self, BenchLightGCNCommand.self, BenchRNNCommand.self, BenchDecisionsCommand.self,
-            BenchGraphZooCommand.Sheaf.self, BenchGraphZooCommand.PECO.self,
+            BenchGraphZooCommand.Sheaf.self, BenchGraphZooCommand.PECO.self, BenchRetrainCommand.self,
         ]
     )
 
