@@ -77,8 +77,11 @@ public final class RetrainScheduler: Service, Sendable {
 
     private func loop() async throws {
         while !stopRequested.load(ordering: .relaxed) {
-            if let trigger = try dueTrigger() {
-                await runCycle(trigger: trigger)
+            do {
+                if let trigger = try dueTrigger() { await runCycle(trigger: trigger) }
+            } catch {
+                // A store that cannot answer now (busy, I/O) only delays the next cycle.
+                logger.warning("retrain trigger check failed; will retry", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: checkInterval)
         }
