@@ -56,26 +56,8 @@ extension DCCFTrainer {
             }
         }
         compactGradient.update(repeating: 0, count: unique * d)
-        let inverseBatch = 1 / Float(count)
-        var bprSum = 0.0
-        for t in 0..<count {
-            let su = Int(tripletSlots[3 * t]), si = Int(tripletSlots[3 * t + 1]), sj = Int(tripletSlots[3 * t + 2])
-            let eu = compactFinal + su * d, ei = compactFinal + si * d, ej = compactFinal + sj * d
-            var positive: Float = 0, negative: Float = 0
-            for k in 0..<d {
-                positive += eu[k] * ei[k]
-                negative += eu[k] * ej[k]
-            }
-            let difference = Double(negative - positive)
-            bprSum += max(difference, 0) + log1p(exp(-abs(difference)))
-            let weight = Float(1 / (1 + exp(-difference))) * inverseBatch
-            let gu = compactGradient + su * d, gi = compactGradient + si * d, gj = compactGradient + sj * d
-            for k in 0..<d {
-                gu[k] += weight * (ej[k] - ei[k])
-                gi[k] -= weight * eu[k]
-                gj[k] += weight * eu[k]
-            }
-        }
+        let bprSum = CompactBPR.accumulate(
+            slots: tripletSlots, count: count, embeddings: compactFinal, gradients: compactGradient, width: d)
         var squaredNorms = 0.0
         for s in 0..<unique {
             let row = ego + Int(batchNodes[s]) * d

@@ -318,26 +318,8 @@ public final class LightGCNTrainer {
 
         // BPR loss and ∂L/∂E on the batch rows.
         compactGradients.update(repeating: 0, count: unique * d)
-        let inverseBatch = 1 / Float(count)
-        var bprSum = 0.0
-        for t in 0..<count {
-            let su = Int(tripletSlots[3 * t]), si = Int(tripletSlots[3 * t + 1]), sj = Int(tripletSlots[3 * t + 2])
-            let eu = compactEmbeddings + su * d, ei = compactEmbeddings + si * d, ej = compactEmbeddings + sj * d
-            var positive: Float = 0, negative: Float = 0
-            for k in 0..<d {
-                positive += eu[k] * ei[k]
-                negative += eu[k] * ej[k]
-            }
-            let difference = Double(negative - positive)
-            bprSum += max(difference, 0) + log1p(exp(-abs(difference)))
-            let weight = Float(1 / (1 + exp(-difference))) * inverseBatch
-            let gu = compactGradients + su * d, gi = compactGradients + si * d, gj = compactGradients + sj * d
-            for k in 0..<d {
-                gu[k] += weight * (ej[k] - ei[k])
-                gi[k] -= weight * eu[k]
-                gj[k] += weight * eu[k]
-            }
-        }
+        let bprSum = CompactBPR.accumulate(
+            slots: tripletSlots, count: count, embeddings: compactEmbeddings, gradients: compactGradients, width: d)
         let lambda = configuration.regularization
         var squaredNorms = 0.0
         for s in 0..<unique {
@@ -374,7 +356,7 @@ public final class LightGCNTrainer {
                 current = UnsafePointer(output)
             }
         }
-        let regularizationScale = lambda * inverseBatch
+        let regularizationScale = lambda * (1 / Float(count))
         for s in 0..<unique {
             let node = Int(batchNodes[s])
             let target = gradientBase + node * d, row = egoBase + node * d
