@@ -70,6 +70,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The stage types, one folder each (stage, definition, state, generation).
+        .target(
+            name: "EncoreStages",
+            dependencies: [
+                "EncoreCore", "EncorePipeline", "EncoreStore", "EncoreModels", "EncoreNumerics",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EncoreServer",
             dependencies: [
@@ -88,7 +96,7 @@ let package = Package(
             name: "EncoreApp",
             dependencies: [
                 "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
-                "EncoreSimulation", "EncorePipeline", "EncoreNumerics", "EncoreServer",
+                "EncoreSimulation", "EncorePipeline", "EncoreStages", "EncoreNumerics", "EncoreServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -101,8 +109,8 @@ let package = Package(
         .executableTarget(
             name: "encore",
             dependencies: [
-                "EncoreApp", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreStore", "EncoreSimulation",
-                "EncoreServer",
+                "EncoreApp", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreStages", "EncoreStore",
+                "EncoreSimulation", "EncoreServer",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +157,8 @@ let package = Package(
             name: "EncorePipelineTests",
             dependencies: [
                 "encore",  // the process-level crash test runs the real executable
-                "EncorePipeline", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation", "EncoreCore",
+                "EncorePipeline", "EncoreStages", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation",
+                "EncoreCore", "EncoreModels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -158,7 +167,7 @@ let package = Package(
             name: "EncoreServerTests",
             dependencies: [
                 "encore",  // ModelsCommand parsing
-                "EncoreServer", "EncoreApp", "EncorePipeline", "EncoreStore", "EncoreCore", "EncoreKafka",
+                "EncoreServer", "EncoreApp", "EncorePipeline", "EncoreStages", "EncoreStore", "EncoreCore", "EncoreKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

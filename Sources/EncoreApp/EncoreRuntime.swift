@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreKafka
 import EncorePipeline
 import EncoreServer
+import EncoreStages
 import EncoreStore
 import Logging
 import Prometheus
@@ -34,7 +35,9 @@ public struct EncoreRuntime: Sendable {
     ) throws {
         self.environment = environment
         runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
-        watcher = GenerationWatcher(store: environment.store, generations: environment.generations, logger: logger)
+        watcher = GenerationWatcher(
+            store: environment.store, generations: environment.generations,
+            loaders: definitions.flatMap { $0.stages.flatMap(\.generationLoaders) }, logger: logger)
         // The promoted generation serves from the first batch on.
         try watcher.synchronize()
 
@@ -59,10 +62,10 @@ public struct EncoreRuntime: Sendable {
             let statuses: @Sendable () -> [PipelineStatus] = { runners.map(\.status) }
             var popularity = PopularityBaseline.Settings()
             for definition in definitions {
-                for case .popularityBaseline(let settings) in definition.stages { popularity = settings }
+                for case let settings as PopularityBaseline.Settings in definition.stages { popularity = settings }
             }
             let generations = environment.generations
-            let baselineCheck = ServerDependencies.baselineModelCheck(statuses)
+            let baselineCheck = ServerDependencies.baselineModelCheck(statuses, baseline: PopularityBaseline.modelName)
             var dependencies = ServerDependencies(
                 configuration: http, store: environment.store, pipelineStatuses: statuses,
                 recommendations: GenerationRecommendationSource(
@@ -112,18 +115,24 @@ struct SchedulerRetrainTrigger: RetrainTrigger {
 
 /// Recommendations from the live RNN state when a generation serves, else from the popularity
 /// baseline (what the music pipeline itself does).
-struct GenerationRecommendationSource: RecommendationSource {
-    let live: LiveRecommendations
-    let fallback: PopularityRecommendationSource
+public struct GenerationRecommendationSource: RecommendationSource {
+    public let live: LiveRecommendations?
+    public let fallback: PopularityRecommendationSource
 
-    func recommendations(for user: UserID, k: Int) async throws -> Recommendation? {
-        guard live.generations.currentMusic != nil else { return try await fallback.recommendations(for: user, k: k) }
+    /// - Parameter live: the RNN's on-demand answers (`nil`: the popularity baseline only).
+    public init(live: LiveRecommendations?, fallback: PopularityRecommendationSource) {
+        self.live = live
+        self.fallback = fallback
+    }
+
+    public func recommendations(for user: UserID, k: Int) async throws -> Recommendation? {
+        guard let live, live.generations.currentMusic != nil else { return try fallback.recommendation(for: user, k: k) }
         do {
             return try live.recommendation(for: user, k: k)
         } catch LiveRecommendations.Unavailable.unknownUser {
             return nil
         } catch LiveRecommendations.Unavailable.noHistory, LiveRecommendations.Unavailable.noModel {
-            return try await fallback.recommendations(for: user, k: k)
+            return try fallback.recommendation(for: user, k: k)
         }
     }
 }

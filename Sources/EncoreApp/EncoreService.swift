@@ -1,5 +1,6 @@
 import EncoreKafka
 import EncorePipeline
+import EncoreStages
 import EncoreServer
 import EncoreStore
 import Foundation
@@ -26,7 +27,7 @@ public struct EncoreService: Sendable {
     public func run() async throws {
         // Before any metric is created (the pipelines create theirs in their initializers).
         let metricsRegistry = MetricsBootstrap.prometheus()
-        let catalog = try PipelineCatalog.load(directory: configuration.pipelines.directory)
+        let catalog = try PipelineCatalog.load(directory: configuration.pipelines.directory, registry: .standard)
         let definitions = try catalog.selecting(configuration.pipelines.enabled)
         let topology = try KafkaTopology(configuration: configuration, logger: logger)
         defer { topology.shutdown() }

@@ -2,8 +2,8 @@ import EncoreCore
 
 /// Where `/v1/users/{id}/recommendations` gets its answers: the serving model's view of a user.
 ///
-/// The default is ``PopularityRecommendationSource`` (the popularity baseline, rebuilt from the
-/// store); the sequence model plugs in here with its live state and promoted generation.
+/// The composition root (EncoreApp) plugs the stages' on-demand answers in here: the RNN's live
+/// state under the promoted generation, else the popularity baseline rebuilt from the store.
 public protocol RecommendationSource: Sendable {
     /// The top `k` tracks for `user` at the user's newest event time.
     ///

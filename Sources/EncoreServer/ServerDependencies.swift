@@ -38,8 +38,10 @@ public struct ServerDependencies: Sendable {
 
     /// The model check of a service whose streaming stages are the baselines: they are rebuilt
     /// from the store when the pipelines start, so a model is loaded once every pipeline runs.
+    ///
+    /// - Parameter baseline: the name the baseline's answers carry (e.g. `popularity@1`).
     public static func baselineModelCheck(
-        _ statuses: @escaping @Sendable () -> [PipelineStatus]
+        _ statuses: @escaping @Sendable () -> [PipelineStatus], baseline: String
     ) -> @Sendable () -> ReadinessReport.Check {
         {
             let pipelines = statuses()
@@ -51,7 +53,7 @@ public struct ServerDependencies: Sendable {
                         ? "no pipelines" : "baselines loading in \(loading.joined(separator: ", "))"
                 )
             }
-            return .init(name: "model", ok: true, detail: "baselines loaded (\(PopularityBaseline.modelName))")
+            return .init(name: "model", ok: true, detail: "baselines loaded (\(baseline))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import EncoreCore
 @testable import EncorePipeline
+@testable import EncoreStages
 import Testing
 
 @Suite struct RuleBaselineTests {

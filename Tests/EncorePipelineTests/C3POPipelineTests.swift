@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreKafka
 import EncoreModels
 @testable import EncorePipeline
+@testable import EncoreStages
 import EncoreSimulation
 import EncoreStore
 import Foundation
@@ -28,7 +29,7 @@ struct C3POPipelineTests {
         PipelineDefinition(
             name: "notifications", consumerGroup: "notifications-\(UUID().uuidString)",
             inputs: [.notificationEvents, .notificationRequests, .listens],
-            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.c3po(C3POStage.Settings())])
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [C3POStage.Settings()])
     }
 
     static func produce(_ stream: [EncoreTopic: [(key: String, value: [UInt8])]], to harness: PipelineHarness) throws {
@@ -175,7 +176,10 @@ struct C3POPipelineTests {
         var result: [String: C3POUserState] = [:]
         for row in try store.userStates(kind: C3POUserState.kind) {
             let id = try #require(users.id(at: row.user.rawValue))
-            result[id] = try #require(C3POUserState(decoding: row.state))
+            guard let state = C3POUserState(decoding: row.state) else {
+                throw StoreError(.corrupt, "the c3po state of \(id) does not decode")
+            }
+            result[id] = state
         }
         return result
     }

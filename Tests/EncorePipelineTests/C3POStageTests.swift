@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreModels
 @testable import EncorePipeline
+@testable import EncoreStages
 import Testing
 
 /// The C-3PO stage without Kafka: the stored state's round trip, repeated requests recognised

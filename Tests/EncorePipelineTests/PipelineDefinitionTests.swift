@@ -1,5 +1,6 @@
 import EncoreCore
 import EncorePipeline
+import EncoreStages
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
     }
 
     @Test func everyShippedDefinitionValidates() throws {
-        let catalog = try PipelineCatalog.load(directory: pipelinesDirectory)
+        let catalog = try PipelineCatalog.load(directory: pipelinesDirectory, registry: .standard)
         #expect(Set(catalog.definitions.map(\.name)) == ["music", "notifications"])
         let music = try #require(catalog.definitions.first { $0.name == "music" })
         #expect(music.inputs == [.listens, .tracks])
@@ -24,11 +25,11 @@ import Testing
     @Test func retrainSectionIsReadAndChecked() throws {
         let base = "name: m\ninputs: [listens]\nstages:\n  - type: rnn\n    exclude_recent: 3\n"
         let definition = try PipelineDefinition.parse(
-            base + "retrain:\n  every_minutes: 5\n  every_interactions: 0\n  promote_margin: 0.02\n", source: "m.yaml")
+            base + "retrain:\n  every_minutes: 5\n  every_interactions: 0\n  promote_margin: 0.02\n", source: "m.yaml", registry: .standard)
         #expect(definition.retrain?.everyMinutes == 5)
         #expect(definition.retrain?.everyInteractions == 0)
         #expect(definition.retrain?.promoteMargin == 0.02)
-        guard case .sequenceModel(let settings) = definition.stages.first else {
+        guard let settings = definition.stages.first as? SequenceStage.Settings else {
             Issue.record("not an rnn stage")
             return
         }
@@ -38,9 +39,9 @@ import Testing
             ("retrain:\n  holdout_fraction: 0.9\n", "m.yaml:7: retrain.holdout_fraction: must be in 0.01...0.5"),
             ("retrain:\n  epochs: 3\n", "m.yaml:7: retrain.epochs: unknown field"),
         ] {
-            #expect(throws: ConfigurationError.self) { try PipelineDefinition.parse(base + tail, source: "m.yaml") }
+            #expect(throws: ConfigurationError.self) { try PipelineDefinition.parse(base + tail, source: "m.yaml", registry: .standard) }
             do {
-                _ = try PipelineDefinition.parse(base + tail, source: "m.yaml")
+                _ = try PipelineDefinition.parse(base + tail, source: "m.yaml", registry: .standard)
             } catch {
                 #expect(error.description.hasPrefix(expected), "got: \(error.description)")
             }
@@ -48,7 +49,7 @@ import Testing
         #expect(throws: ConfigurationError.self) {
             try PipelineDefinition.parse(
                 "name: m\ninputs: [listens]\nstages:\n  - type: popularity_baseline\nretrain:\n  every_minutes: 5\n",
-                source: "m.yaml")
+                source: "m.yaml", registry: .standard)
         }
     }
 
@@ -76,7 +77,7 @@ import Testing
     ])
     func brokenDefinitionsNameTheField(yaml: String, expected: String) {
         do {
-            _ = try PipelineDefinition.parse(yaml, source: "x.yaml")
+            _ = try PipelineDefinition.parse(yaml, source: "x.yaml", registry: .standard)
             Issue.record("accepted: \(yaml)")
         } catch {
             #expect(error.description.hasPrefix(expected), "got: \(error.description)")
@@ -92,8 +93,8 @@ import Testing
                 quiet_hours: {start_hour: 23, end_hour: 6}
                 daily_cap: 2
                 min_gap_minutes: 30
-            """, source: "n.yaml")
-        guard case .ruleBaseline(let settings) = definition.stages.first else {
+            """, source: "n.yaml", registry: .standard)
+        guard let settings = definition.stages.first as? RuleBaseline.Settings else {
             Issue.record("not a rule baseline")
             return
         }

@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreKafka
 import EncorePipeline
+import EncoreStages
 import EncoreStore
 import Foundation
 import Logging
@@ -94,8 +95,13 @@ final class PipelineHarness: Sendable {
 
     /// Reads every record of an output topic (from the beginning) until `count` arrived or 30 s pass.
     func readAll(_ topic: EncoreTopic, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
+        try readAll(topicNamed: self.topic(topic), expecting: count)
+    }
+
+    /// Reads every record of a topic by its full name (e.g. a test stage's own output topic).
+    func readAll(topicNamed name: String, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
         let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(client: client, groupID: "reader-\(UUID().uuidString)", topics: [self.topic(topic)]),
+            configuration: ConsumerConfiguration(client: client, groupID: "reader-\(UUID().uuidString)", topics: [name]),
             logger: logger, startOffsets: { _ in [:] }
         )
         defer { consumer.close() }
@@ -131,7 +137,7 @@ enum TestDefinitions {
         settings.debounce = .seconds(debounceSeconds)
         return PipelineDefinition(
             name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens, .tracks],
-            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.popularityBaseline(settings)]
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [settings]
         )
     }
 
@@ -139,7 +145,7 @@ enum TestDefinitions {
         PipelineDefinition(
             name: "notifications", consumerGroup: "notifications-\(UUID().uuidString)",
             inputs: [.notificationEvents, .notificationRequests],
-            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.ruleBaseline(.init())]
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [RuleBaseline.Settings()]
         )
     }
 }

@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreKafka
 import EncorePipeline
+import EncoreStages
 import EncoreStore
 import Testing
 

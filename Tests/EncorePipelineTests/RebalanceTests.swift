@@ -41,7 +41,7 @@ struct RebalanceTests {
         var processed = Set<String>()
         for path in [harness.storePath, secondStore] {
             let store = try EncoreStore(path: path)
-            let rows = try await store.database.read { db in
+            let rows = try store.database.read { db in
                 try Row.fetchAll(db, sql: "SELECT src_partition, src_offset, COUNT(*) FROM listens GROUP BY 1, 2")
             }
             #expect(rows.allSatisfy { ($0[2] as Int) == 1 }, "a record was applied twice in \(path)")

@@ -3,6 +3,7 @@ import EncoreCore
 import EncoreKafka
 import EncoreModels
 import EncorePipeline
+import EncoreStages
 import EncoreSimulation
 import EncoreStore
 import Foundation
@@ -68,7 +69,7 @@ struct RetrainCycleTests {
         settings.debounce = .seconds(3600)
         let definition = PipelineDefinition(
             name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens],
-            batch: .init(maxRecords: 200, maxWait: .milliseconds(20)), stages: [.sequenceModel(settings)])
+            batch: .init(maxRecords: 200, maxWait: .milliseconds(20)), stages: [settings])
         let firstCount = firstPart.count
         _ = try await harness.run(
             PipelineRunner(definition: definition, environment: environment, logger: harness.logger)

@@ -6,6 +6,7 @@ import Foundation
 import Testing
 
 @testable import EncorePipeline
+@testable import EncoreStages
 
 /// The RNN stage through the real pipeline (embedded broker, SQLite): the live state equals the
 /// model run listen by listen, survives a restart, and is rebuilt under a new generation.
@@ -32,7 +33,7 @@ struct SequenceStageTests {
         settings.scoringThreads = 2  // the parallel scoring path
         return PipelineDefinition(
             name: "music", consumerGroup: "music-\(UUID().uuidString)", inputs: [.listens, .tracks],
-            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [.sequenceModel(settings)]
+            batch: .init(maxRecords: maxRecords, maxWait: .milliseconds(50)), stages: [settings]
         )
     }
 
@@ -80,7 +81,7 @@ struct SequenceStageTests {
         let listens = TestStreams.listens(360, users: 11, tracks: 97)
         try harness.produce(.listens, listens)
         let generation = try Self.generation(id: 1, seed: 5)
-        var environment = try harness.environment()
+        let environment = try harness.environment()
         environment.generations.install(generation)
         let runner = PipelineRunner(definition: Self.definition(), environment: environment, logger: harness.logger)
         let result = try await harness.run(runner) { $0.appliedRecords >= listens.count }
@@ -111,7 +112,7 @@ struct SequenceStageTests {
         let all = TestStreams.listens(300, users: 9, tracks: 61)
         let first = Array(all.prefix(180)), second = Array(all.suffix(120))
         let one = try Self.generation(id: 1, seed: 5), two = try Self.generation(id: 2, seed: 6)
-        var environment = try harness.environment()
+        let environment = try harness.environment()
         environment.generations.install(one)
         let definition = Self.definition()
         try harness.produce(.listens, first)
@@ -160,7 +161,7 @@ struct SequenceStageTests {
         let harness = try PipelineHarness()
         let listens = TestStreams.listens(900, users: 17, tracks: 83)
         let one = try Self.generation(id: 1, seed: 5), two = try Self.generation(id: 2, seed: 6)
-        var environment = try harness.environment()
+        let environment = try harness.environment()
         environment.generations.install(one)
         let runner = PipelineRunner(definition: Self.definition(maxRecords: 20), environment: environment, logger: harness.logger)
         let task = Task { try await runner.run() }
@@ -242,7 +243,7 @@ struct SequenceStageTests {
         try harness.produce(.listens, listens)
         let total = listens.count
         let generation = try Self.generation(id: 1, seed: 2)
-        var environment = try harness.environment()
+        let environment = try harness.environment()
         environment.generations.install(generation)
         _ = try await harness.run(
             PipelineRunner(definition: Self.definition(), environment: environment, logger: harness.logger)

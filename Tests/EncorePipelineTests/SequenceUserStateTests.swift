@@ -2,6 +2,7 @@ import EncoreModels
 import Testing
 
 @testable import EncorePipeline
+@testable import EncoreStages
 
 @Suite("RNN user state")
 struct SequenceUserStateTests {

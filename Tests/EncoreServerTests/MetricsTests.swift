@@ -1,5 +1,6 @@
 import EncoreKafka
 import EncorePipeline
+import EncoreStages
 import EncoreServer
 import EncoreStore
 import Foundation
@@ -22,7 +23,7 @@ import Testing
             inputs: [encore.listens]
             stages:
               - type: popularity_baseline
-            """, source: "probe.yaml"
+            """, source: "probe.yaml", registry: .standard
         )
         let environment = PipelineEnvironment(
             store: fixture.store, users: fixture.users, tracks: fixture.tracks,

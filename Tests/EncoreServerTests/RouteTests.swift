@@ -1,5 +1,6 @@
 import EncoreCore
 import EncorePipeline
+import EncoreStages
 import EncoreServer
 import EncoreStore
 import Foundation

@@ -1,5 +1,7 @@
 import EncoreCore
 import EncorePipeline
+import EncoreStages
+import EncoreApp
 import EncoreServer
 import EncoreStore
 import Synchronization
@@ -59,10 +61,12 @@ final class ServerFixture: Sendable {
         let statuses: @Sendable () -> [PipelineStatus] = { self.statuses.withLock { $0 } }
         return ServerDependencies(
             configuration: configuration, store: store, pipelineStatuses: statuses,
-            recommendations: PopularityRecommendationSource(
-                store: store, users: users, tracks: tracks, refreshInterval: .zero
+            recommendations: GenerationRecommendationSource(
+                live: nil,
+                fallback: PopularityRecommendationSource(store: store, users: users, tracks: tracks, refreshInterval: .zero)
             ),
-            retrain: retrain, modelCheck: ServerDependencies.baselineModelCheck(statuses),
+            retrain: retrain,
+            modelCheck: ServerDependencies.baselineModelCheck(statuses, baseline: PopularityBaseline.modelName),
             metrics: MetricsBootstrap.prometheus()
         )
     }

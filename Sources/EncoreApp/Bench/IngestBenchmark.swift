@@ -3,6 +3,7 @@ import EncoreKafka
 import EncoreModels
 import EncoreNumerics
 import EncorePipeline
+import EncoreStages
 import EncoreSimulation
 import Foundation
 import Logging
@@ -95,15 +96,15 @@ public struct IngestBenchmark: Sendable {
         progress("raw consume: \(Int(rawRate)) messages/s")
 
         // Pipeline: the music pipeline, state and offsets in a temporary SQLite file.
-        var definition = try PipelineCatalog.load(directory: pipelinesDirectory).definitions.first { $0.name == "music" }
-            ?? PipelineDefinition(name: "music", consumerGroup: "encore-music", inputs: [.listens], stages: [.popularityBaseline(.init())])
+        var definition = try PipelineCatalog.load(directory: pipelinesDirectory, registry: .standard).definitions.first { $0.name == "music" }
+            ?? PipelineDefinition(name: "music", consumerGroup: "encore-music", inputs: [.listens], stages: [PopularityBaseline.Settings()])
         definition.consumerGroup = "bench-pipeline-\(UUID().uuidString)"
         definition.batch.maxRecords = batchRecords
         let generations = ModelGenerations()
         if stage == "rnn" {
             var settings = SequenceStage.Settings()
             settings.scoringThreads = scoringThreads
-            definition.stages = [.sequenceModel(settings)]
+            definition.stages = [settings]
             var random = EncoreNumerics.SeededGenerator(seed: 3)
             let vectors = (0..<(trackCount * rnnDimension)).map { _ in random.nextUniform() * 2 - 1 }
             var modelConfiguration = SequenceModelConfiguration()

@@ -3,6 +3,7 @@ import EncoreKafka
 import EncoreModels
 import EncoreNumerics
 import EncorePipeline
+import EncoreStages
 import EncoreSimulation
 import EncoreStore
 import Foundation
@@ -88,7 +89,7 @@ public struct RetrainBenchmark: Sendable {
 
     public func run(logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         BLAS.setThreadCount(1)
-        guard let definition = try PipelineCatalog.load(directory: pipelinesDirectory).definitions.first(where: { $0.name == "music" }),
+        guard let definition = try PipelineCatalog.load(directory: pipelinesDirectory, registry: .standard).definitions.first(where: { $0.name == "music" }),
             let settings = definition.retrain
         else {
             throw ConfigurationError(

@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreKafka
 import EncoreModels
 import EncorePipeline
+import EncoreStages
 import EncoreServer
 import EncoreSimulation
 import EncoreStore
@@ -59,7 +60,7 @@ public struct DemoRunner: Sendable {
             users: options.users, tracks: options.tracks, artists: max(10, options.tracks / 10), days: options.days,
             seed: options.seed
         ))
-        let definitions = try PipelineCatalog.load(directory: options.pipelinesDirectory).definitions
+        let definitions = try PipelineCatalog.load(directory: options.pipelinesDirectory, registry: .standard).definitions
         var configuration = ServiceConfiguration()
         configuration.kafka.partitions = options.partitions
         let topology = try KafkaTopology(configuration: configuration, logger: logger)
@@ -79,7 +80,7 @@ public struct DemoRunner: Sendable {
         // C-3PO needs a predictor before the notification pipeline starts: train one offline on a
         // separate simulation (another seed, so the demo's users are new to it) unless the store has one.
         let c3poSettings = definitions.lazy.compactMap { definition -> C3POStage.Settings? in
-            for case .c3po(let settings) in definition.stages { return settings }
+            for case let settings as C3POStage.Settings in definition.stages { return settings }
             return nil
         }.first
         var c3poTraining: String?
@@ -187,7 +188,7 @@ public struct DemoRunner: Sendable {
             BaselineEvaluation.recommendations($0, plays: plays, truth: simulation.groundTruth)
         }
         let cap = c3poSettings?.policy.dailyCap ?? definitions.lazy.compactMap { definition -> Int? in
-            for case .ruleBaseline(let settings) in definition.stages { return settings.dailyCap }
+            for case let settings as RuleBaseline.Settings in definition.stages { return settings.dailyCap }
             return nil
         }.first ?? 3
         let requests = observed.requests()

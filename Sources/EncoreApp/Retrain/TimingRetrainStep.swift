@@ -1,6 +1,7 @@
 import EncoreEvaluation
 import EncoreModels
 import EncorePipeline
+import EncoreStages
 import EncoreStore
 import Foundation
 
@@ -79,7 +80,7 @@ struct TimingRetrainStep: Sendable {
 
     /// The predictor serving now: installed in this process, else the registry's promoted one.
     private func servingPredictor() throws -> (predictor: TimingPredictor, version: Int)? {
-        if let current = generations.currentTiming { return current }
+        if let current = generations.currentTiming { return (current.predictor, Int(current.version)) }
         guard let promoted = try ModelRegistry(store: store).list(name: TimingPredictor.modelName)
             .first(where: { $0.status == "promoted" })
         else { return nil }

@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreEvaluation
 import EncoreModels
 import EncorePipeline
+import EncoreStages
 import EncoreSimulation
 import EncoreStore
 import Foundation

@@ -3,6 +3,7 @@ import EncoreKafka
 import EncoreModels
 import EncoreNumerics
 import EncorePipeline
+import EncoreStages
 import EncoreStore
 import Foundation
 import Logging
@@ -104,8 +105,8 @@ public struct DecisionBenchmark: Sendable {
         let topology = try KafkaTopology(configuration: configuration, logger: logger)
         defer { topology.shutdown() }
         let client = configuration.kafkaClient(bootstrapServers: topology.bootstrapServers)
-        var definition = try PipelineCatalog.load(directory: pipelinesDirectory).definitions.first { $0.name == "notifications" }
-            ?? PipelineDefinition(name: "notifications", consumerGroup: "x", inputs: [.notificationRequests], stages: [.c3po(.init())])
+        var definition = try PipelineCatalog.load(directory: pipelinesDirectory, registry: .standard).definitions.first { $0.name == "notifications" }
+            ?? PipelineDefinition(name: "notifications", consumerGroup: "x", inputs: [.notificationRequests], stages: [C3POStage.Settings()])
         definition.consumerGroup = "bench-decisions-\(UUID().uuidString)"
         definition.batch.maxRecords = batchRecords
         definition.batch.maxWait = .milliseconds(Int64(maxWaitMs))

@@ -1,5 +1,6 @@
 import EncoreModels
 import EncorePipeline
+import EncoreStages
 import EncoreStore
 
 extension TimingEvaluation {

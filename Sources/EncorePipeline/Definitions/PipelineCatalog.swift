@@ -10,7 +10,7 @@ public struct PipelineCatalog: Sendable {
     ///
     /// - Throws: ``ConfigurationError`` for the first invalid file, for two pipelines with the
     ///   same name or consumer group, or for an empty directory.
-    public static func load(directory: String) throws(ConfigurationError) -> PipelineCatalog {
+    public static func load(directory: String, registry: StageRegistry) throws(ConfigurationError) -> PipelineCatalog {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -19,17 +19,17 @@ public struct PipelineCatalog: Sendable {
             throw ConfigurationError(source: directory, field: "", message: "cannot list the directory: \(error)")
         }
         if names.isEmpty { throw ConfigurationError(source: directory, field: "", message: "holds no pipeline definitions") }
-        return try load(files: names.map { (directory as NSString).appendingPathComponent($0) })
+        return try load(files: names.map { (directory as NSString).appendingPathComponent($0) }, registry: registry)
     }
 
     /// Reads and validates the given files.
-    public static func load(files: [String]) throws(ConfigurationError) -> PipelineCatalog {
+    public static func load(files: [String], registry: StageRegistry) throws(ConfigurationError) -> PipelineCatalog {
         var catalog = PipelineCatalog(definitions: [], files: [:])
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ConfigurationError(source: file, field: "", message: "cannot be read")
             }
-            let definition = try PipelineDefinition.parse(text, source: file)
+            let definition = try PipelineDefinition.parse(text, source: file, registry: registry)
             if let other = catalog.files[definition.name] {
                 throw ConfigurationError(source: file, field: "name", message: "'\(definition.name)' is also defined in \(other)")
             }

@@ -16,17 +16,24 @@ import EncoreCore
 /// ``parse(_:source:)`` validates everything and reports the first problem with file, field
 /// and line.
 public struct PipelineDefinition: Sendable, Equatable {
+    public static func == (lhs: PipelineDefinition, rhs: PipelineDefinition) -> Bool {
+        lhs.name == rhs.name && lhs.consumerGroup == rhs.consumerGroup && lhs.inputs == rhs.inputs && lhs.batch == rhs.batch
+            && lhs.retrain == rhs.retrain && lhs.stages.count == rhs.stages.count
+            && zip(lhs.stages, rhs.stages).allSatisfy { $0.isEqual(to: $1) }
+    }
+
     public var name: String
     public var consumerGroup: String
     public var inputs: [EncoreTopic]
     public var batch: BatchSettings
-    public var stages: [StageDefinition]
+    /// The stages, in processing order (``StageDefinition``s of registered types).
+    public var stages: [any StageDefinition]
     /// When and how the models this pipeline serves are retrained (`nil`: never).
     public var retrain: RetrainSettings?
 
     public init(
         name: String, consumerGroup: String, inputs: [EncoreTopic], batch: BatchSettings = BatchSettings(),
-        stages: [StageDefinition], retrain: RetrainSettings? = nil
+        stages: [any StageDefinition], retrain: RetrainSettings? = nil
     ) {
         self.name = name
         self.consumerGroup = consumerGroup
@@ -48,39 +55,16 @@ public struct PipelineDefinition: Sendable, Equatable {
         }
     }
 
-    /// One processing stage and its settings.
-    public enum StageDefinition: Sendable, Equatable {
-        case popularityBaseline(PopularityBaseline.Settings)
-        case ruleBaseline(RuleBaseline.Settings)
-        case sequenceModel(SequenceStage.Settings)
-        case c3po(C3POStage.Settings)
-
-        /// The topics a stage cannot work without.
-        var requiredInputs: [EncoreTopic] {
-            switch self {
-            case .popularityBaseline, .sequenceModel: [.listens]
-            case .ruleBaseline: [.notificationRequests]
-            case .c3po: [.notificationRequests]
-            }
-        }
-
-        public var typeName: String {
-            switch self {
-            case .popularityBaseline: "popularity_baseline"
-            case .ruleBaseline: "rule_baseline"
-            case .sequenceModel: "rnn"
-            case .c3po: "c3po"
-            }
-        }
-    }
-
     /// Parses and validates a pipeline definition.
     ///
     /// - Parameters:
     ///   - text: the YAML document.
     ///   - source: the file name used in error messages.
+    ///   - registry: the stage types `stages[].type` may name.
     /// - Throws: ``ConfigurationError`` naming the field at fault.
-    public static func parse(_ text: String, source: String) throws(ConfigurationError) -> PipelineDefinition {
+    public static func parse(
+        _ text: String, source: String, registry: StageRegistry
+    ) throws(ConfigurationError) -> PipelineDefinition {
         let root = try YAMLField.document(text, source: source)
         try root.requireMapping(allowedKeys: ["name", "consumer_group", "inputs", "batch", "stages", "retrain", "description"])
         let name = try root["name"].string()
@@ -110,11 +94,11 @@ public struct PipelineDefinition: Sendable, Equatable {
             batch.maxWait = .milliseconds(try batchField["max_wait_ms"].integer(in: 1...10_000, default: 100))
         }
 
-        var stages: [StageDefinition] = []
+        var stages: [any StageDefinition] = []
         let stageFields = try root["stages"].sequence()
         if stageFields.isEmpty { throw root["stages"].error("must list at least one stage") }
         for field in stageFields {
-            let stage = try parseStage(field)
+            let stage = try registry.parse(field)
             for required in stage.requiredInputs where !inputs.contains(required) {
                 throw field["type"].error("\(stage.typeName) needs \(required.rawValue) among the inputs")
             }
@@ -123,61 +107,18 @@ public struct PipelineDefinition: Sendable, Equatable {
             }
             stages.append(stage)
         }
-        if stages.contains(where: { $0.typeName == "c3po" }), stages.contains(where: { $0.typeName == "rule_baseline" }) {
-            throw root["stages"].error("c3po and rule_baseline both decide notification requests; list only one")
+        for (index, stage) in stages.enumerated() {
+            guard let output = stage.exclusiveOutput,
+                let other = stages[..<index].first(where: { $0.exclusiveOutput == output })
+            else { continue }
+            throw root["stages"].error("\(other.typeName) and \(stage.typeName) both \(output); list only one")
         }
         let retrainField = root["retrain"]
         let retrain = retrainField.isPresent ? try RetrainSettings.parse(retrainField) : nil
-        if retrain != nil, !stages.contains(where: { if case .sequenceModel = $0 { true } else { false } }) {
-            throw retrainField.error("retraining needs a model stage to serve (add a stage of type rnn)")
+        if retrain != nil, !stages.contains(where: \.servesRetrainedModel) {
+            throw retrainField.error("retraining needs a model stage to serve (add a model stage, e.g. of type rnn)")
         }
         return PipelineDefinition(
             name: name, consumerGroup: group, inputs: inputs, batch: batch, stages: stages, retrain: retrain)
-    }
-
-    private static func parseStage(_ field: YAMLField) throws(ConfigurationError) -> StageDefinition {
-        let type = try field["type"].string()
-        switch type {
-        case "popularity_baseline":
-            try field.requireMapping(allowedKeys: ["type", "top_k", "debounce_seconds", "exclude_recent", "half_life_hours"])
-            var settings = PopularityBaseline.Settings()
-            settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
-            settings.debounce = .seconds(try field["debounce_seconds"].integer(in: 0...604_800, default: 600))
-            settings.excludeRecent = try field["exclude_recent"].integer(in: 0...200, default: settings.excludeRecent)
-            settings.halfLifeHours = try field["half_life_hours"].double(in: 0.01...100_000, default: settings.halfLifeHours)
-            return .popularityBaseline(settings)
-        case "rule_baseline":
-            try field.requireMapping(allowedKeys: [
-                "type", "quiet_hours", "utc_offset_hours", "daily_cap", "min_gap_minutes", "max_delay_hours",
-            ])
-            var settings = RuleBaseline.Settings()
-            let quiet = field["quiet_hours"]
-            if quiet.isPresent {
-                try quiet.requireMapping(allowedKeys: ["start_hour", "end_hour"])
-                settings.quietStartHour = try quiet["start_hour"].integer(in: 0...23)
-                settings.quietEndHour = try quiet["end_hour"].integer(in: 0...23)
-            }
-            settings.utcOffsetHours = try field["utc_offset_hours"].integer(in: -12...14, default: settings.utcOffsetHours)
-            settings.dailyCap = try field["daily_cap"].integer(in: 1...100, default: settings.dailyCap)
-            settings.minimumGap = .seconds(60 * (try field["min_gap_minutes"].integer(in: 0...1440, default: 60)))
-            settings.maximumDelay = .seconds(3600 * (try field["max_delay_hours"].integer(in: 1...168, default: 24)))
-            return .ruleBaseline(settings)
-        case "rnn":
-            try field.requireMapping(allowedKeys: [
-                "type", "top_k", "debounce_seconds", "exclude_recent", "wave_size", "scoring_threads",
-            ])
-            var settings = SequenceStage.Settings()
-            settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
-            settings.debounce = .seconds(try field["debounce_seconds"].integer(in: 0...604_800, default: 600))
-            settings.excludeRecent = try field["exclude_recent"].integer(
-                in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
-            settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
-            settings.scoringThreads = try field["scoring_threads"].integer(in: 1...64, default: settings.scoringThreads)
-            return .sequenceModel(settings)
-        case "c3po":
-            return .c3po(try C3POStage.Settings.parse(field))
-        default:
-            throw field["type"].error("unknown stage type '\(type)'; known: popularity_baseline, rule_baseline, rnn, c3po")
-        }
     }
 }

@@ -18,7 +18,7 @@ final class BatchCommitter: Sendable {
         var number: Int
         var deliveryGroup: UInt64
         var write: BatchWrite
-        var summary: BatchProcessor.Summary
+        var summary: BatchSummary
         var processSeconds: Double
         var started: ContinuousClock.Instant
         /// The first offset of each partition in the batch (where to rewind when nothing is stored).

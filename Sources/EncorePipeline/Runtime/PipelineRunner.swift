@@ -85,7 +85,7 @@ public final class PipelineRunner: Service, Sendable {
         var committerInUse: BatchCommitter?
         defer { committerInUse?.waitUntilIdle() }
         do {
-            let processor = try BatchProcessor(
+            let processor = try BatchHub(
                 definition: definition, store: environment.store, users: environment.users,
                 tracks: environment.tracks, topicPrefix: environment.topicPrefix, clock: environment.clock,
                 generations: environment.generations, logger: logger
@@ -274,7 +274,7 @@ public final class PipelineRunner: Service, Sendable {
     /// After a failed batch: drop every uncommitted effect (state is reloaded from SQLite), seek
     /// the abandoned batches' partitions back to the stored offsets, and back off.
     private func recover(
-        after error: any Error, abandoning batches: [[TopicPartition: Int64]], processor: BatchProcessor,
+        after error: any Error, abandoning batches: [[TopicPartition: Int64]], processor: BatchHub,
         consumer: KafkaConsumer, failures: Int
     ) throws {
         statusBox.withLock { $0.failedBatchAttempts += 1; $0.lastError = "\(error)" }
@@ -318,7 +318,7 @@ public final class PipelineRunner: Service, Sendable {
     }
 
     private func record(
-        _ summary: BatchProcessor.Summary, timing: PipelineStatus.Timing, started: ContinuousClock.Instant
+        _ summary: BatchSummary, timing: PipelineStatus.Timing, started: ContinuousClock.Instant
     ) {
         statusBox.withLock { status in
             status.timing.process += timing.process

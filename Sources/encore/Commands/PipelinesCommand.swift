@@ -1,6 +1,7 @@
 import ArgumentParser
 import EncoreCore
 import EncorePipeline
+import EncoreStages
 
 struct PipelinesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,8 @@ struct PipelinesCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let catalog = files.isEmpty
-                    ? try PipelineCatalog.load(directory: directory) : try PipelineCatalog.load(files: files)
+                    ? try PipelineCatalog.load(directory: directory, registry: .standard)
+                    : try PipelineCatalog.load(files: files, registry: .standard)
                 for definition in catalog.definitions {
                     let stages = definition.stages.map(\.typeName).joined(separator: ", ")
                     print("ok  \(catalog.files[definition.name] ?? definition.name): \(definition.name) "

@@ -2,9 +2,11 @@ import EncoreCore
 import EncoreStore
 
 /// A per-user state that can be stored as a blob under a stage's `kind`.
-protocol StoredUserState: Sendable {
+public protocol StoredUserState: Sendable {
+    /// The `kind` column of its rows in `user_states` (`<pipeline area>.<stage>`, e.g. `music.rnn`).
     static var kind: String { get }
     init()
+    /// Decodes a stored blob; `nil` when it is not a valid state of this kind.
     init?(decoding bytes: [UInt8])
     func encoded() -> [UInt8]
     /// The model generation the state was computed with (0: none / not model-dependent).
@@ -12,12 +14,8 @@ protocol StoredUserState: Sendable {
 }
 
 extension StoredUserState {
-    var generation: Int64 { 0 }
+    public var generation: Int64 { 0 }
 }
-
-extension MusicUserState: StoredUserState {}
-extension NotificationUserState: StoredUserState {}
-extension SequenceUserState: StoredUserState {}
 
 /// The live states of one stage, mutated in place while a batch is processed, with the set of
 /// users the batch touched.
@@ -25,13 +23,15 @@ extension SequenceUserState: StoredUserState {}
 /// After a successful commit, ``clearTouched()``; after a failed batch, ``reload(from:)``
 /// throws the in-memory values away and reads back what SQLite holds, so nothing of the failed
 /// batch survives.
-struct UserStateCache<State: StoredUserState> {
-    private(set) var states: [Int32: State] = [:]
-    private(set) var touched: [Int32] = []
+public struct UserStateCache<State: StoredUserState> {
+    public private(set) var states: [Int32: State] = [:]
+    public private(set) var touched: [Int32] = []
     private var touchedMarks: Set<Int32> = []
 
+    public init() {}
+
     /// Replaces everything with the stored states.
-    mutating func reload(from store: EncoreStore) throws(StoreError) {
+    public mutating func reload(from store: EncoreStore) throws(StoreError) {
         states.removeAll(keepingCapacity: true)
         touched.removeAll(keepingCapacity: true)
         touchedMarks.removeAll(keepingCapacity: true)
@@ -45,16 +45,16 @@ struct UserStateCache<State: StoredUserState> {
 
     /// Mutates a user's state (created empty on first sight) and marks it touched.
     @inline(__always)
-    mutating func update<R>(_ user: Int32, _ body: (inout State) -> R) -> R {
+    public mutating func update<R>(_ user: Int32, _ body: (inout State) -> R) -> R {
         if touchedMarks.insert(user).inserted { touched.append(user) }
         return body(&states[user, default: State()])
     }
 
-    func state(of user: Int32) -> State? { states[user] }
+    public func state(of user: Int32) -> State? { states[user] }
 
     /// Appends the touched users' encoded states to the batch.
     /// - Parameter generation: recorded for every state instead of the state's own, when given.
-    func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64? = nil) {
+    public func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64? = nil) {
         for user in touched {
             guard let state = states[user] else { continue }
             batch.userStates.append(UserStateRow(
@@ -64,10 +64,10 @@ struct UserStateCache<State: StoredUserState> {
         }
     }
 
-    mutating func clearTouched() {
+    public mutating func clearTouched() {
         touched.removeAll(keepingCapacity: true)
         touchedMarks.removeAll(keepingCapacity: true)
     }
 
-    var count: Int { states.count }
+    public var count: Int { states.count }
 }

@@ -1,5 +1,6 @@
 import EncoreCore
 import EncoreModels
+import EncorePipeline
 import EncoreStore
 import Foundation
 
@@ -13,15 +14,16 @@ import Foundation
 /// already queued first decides the queue, so every decision sees its user's earlier decisions
 /// whatever the batch boundaries: a replay after a crash decides the same request the same way.
 ///
-/// **Model.** At start the stage loads the newest *promoted* `c3po` generation of the store's
-/// model registry, else the newest one; ``install(_:version:)`` swaps in a new generation
-/// between batches. Without any, it still decides: the same rules with a flat p(open) (the
+/// **Model.** The predictor is a ``TimingGeneration`` in the process's ``ModelGenerations``
+/// (registry → generations → stage, like every model: at start the newest *promoted* `c3po`
+/// version of the registry, else the newest one); it is taken between batches. Without any, it still decides: the same rules with a flat p(open) (the
 /// user's smoothed open rate), i.e. the earliest allowed hour, under the model name
 /// ``fallbackModelName`` and a reason saying so.
 ///
-/// **Ids.** `decision_id` is ``RuleBaseline/decisionID(for:)`` of the request id.
-public final class C3POStage {
-    /// Settings from the pipeline definition.
+/// **Ids.** `decision_id` is ``StageBatch/decisionID(for:)`` of the request id.
+public final class C3POStage: PipelineStage {
+    /// Settings from the pipeline definition (`type: c3po`); also the stage's ``StageDefinition``
+    /// (C3POStage+Definition.swift).
     public struct Settings: Sendable, Equatable {
         public var policy = TimingPolicy.Settings()
         /// Registry name of the predictor.
@@ -88,9 +90,54 @@ public final class C3POStage {
         return entry.version
     }
 
-    func reload(from store: EncoreStore) throws(StoreError) {
+    public func reload(from store: EncoreStore) throws(StoreError) {
         try users.reload(from: store)
         clearQueue()
+    }
+
+    /// Takes the installed predictor generation of ``Settings/modelName`` (between batches).
+    public func install(from generations: ModelGenerations) {
+        guard let timing = generations.current(TimingGeneration.self, named: settings.modelName),
+            timing.version != Int64(predictorVersion) || predictor == nil
+        else { return }
+        install(timing.predictor, version: Int(timing.version))
+    }
+
+    public func process(_ events: [StageEvent], in batch: StageBatch) throws {
+        for event in events {
+            switch event {
+            case .listen(let listen, let user, _, _):
+                observeListen(user: user, timestampMs: listen.timestampMs)
+            case .notification(let notification, let user, _):
+                observe(user: user, event: notification)
+            case .request(let request, let user, _):
+                // Decide what is queued first when this user (or this very request) waits in the
+                // queue, so every decision sees its user's earlier ones.
+                if hasQueued(user: user) { try decideQueued(in: batch) }
+                // The user's state remembers its recent decided requests: SQLite is read only for
+                // a repeat, not once per request.
+                if let earlier = try batch.earlierDecision(for: request, consultStore: hasDecided(request, user: user)) {
+                    try batch.repeatDecision(earlier, requestTimestampMs: request.timestampMs)
+                } else {
+                    enqueue(request, user: user)
+                }
+            case .track: continue
+            }
+        }
+        try decideQueued(in: batch)
+    }
+
+    public func commitState(to batch: StageBatch) {
+        users.write(into: &batch.write, updatedMs: batch.summary.lastEventMs ?? 0, generation: Int64(predictorVersion))
+        users.clearTouched()
+    }
+
+    /// Decides the queued requests (one batched scoring pass) and hands the decisions to the batch.
+    private func decideQueued(in batch: StageBatch) throws {
+        guard queuedCount > 0 else { return }
+        for (decision, user, requestTimestampMs) in decidePending() {
+            try batch.decide(decision, user: user, requestTimestampMs: requestTimestampMs)
+        }
     }
 
     // MARK: Feature updates
@@ -218,7 +265,7 @@ public final class C3POStage {
                 }
                 let reason = fallback ? "rule policy (no trained c3po predictor in the registry): " + choice.reason : choice.reason
                 let decision = NotificationDecision(
-                    decisionID: RuleBaseline.decisionID(for: request.requestID), requestID: request.requestID,
+                    decisionID: StageBatch.decisionID(for: request.requestID), requestID: request.requestID,
                     userID: request.userID, notificationID: request.notificationID, action: action,
                     sendAtMs: choice.sendAtMs, pOpen: choice.pOpen, model: model, reason: reason)
                 result.append((decision, entry.user, request.timestampMs))

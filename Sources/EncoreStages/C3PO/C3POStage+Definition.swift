@@ -1,9 +1,12 @@
 import EncoreCore
 import EncoreModels
+import EncorePipeline
 
-extension C3POStage.Settings {
+extension C3POStage.Settings: StageDefinition {
+    public static let typeName = "c3po"
+
     /// Reads a `type: c3po` stage of a pipeline definition.
-    static func parse(_ field: YAMLField) throws(ConfigurationError) -> C3POStage.Settings {
+    public static func parse(_ field: YAMLField) throws(ConfigurationError) -> C3POStage.Settings {
         try field.requireMapping(allowedKeys: [
             "type", "model", "quiet_hours", "utc_offset_hours", "daily_cap", "min_gap_minutes", "max_delay_hours",
             "suppress_threshold", "send_now_tolerance",
@@ -26,4 +29,13 @@ extension C3POStage.Settings {
             in: 0...1, default: settings.policy.sendNowTolerance)
         return settings
     }
+
+    public var requiredInputs: [EncoreTopic] { [.notificationRequests] }
+    public var exclusiveOutput: String? { "decide notification requests" }
+    /// Listens feed only the activity features; the music pipeline stores them.
+    public var storesListenHistory: Bool { false }
+    public var servesRetrainedModel: Bool { true }
+    public var generationLoaders: [GenerationLoader] { [TimingGeneration.loader(modelName: modelName)] }
+
+    public func makeStage(_ setup: StageSetup) throws -> any PipelineStage { C3POStage(settings: self) }
 }

@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreModels
 import EncoreNumerics
+import EncorePipeline
 import EncoreStore
 
 /// The music pipeline's RNN stage: every listen advances that user's recurrent state by one
@@ -16,8 +17,9 @@ import EncoreStore
 ///
 /// Until the first generation exists the stage only remembers listens (the popularity baseline
 /// answers meanwhile); the first generation replays them.
-public final class SequenceStage {
-    /// Settings from the pipeline definition.
+public final class SequenceStage: PipelineStage {
+    /// Settings from the pipeline definition (`type: rnn`); also the stage's ``StageDefinition``
+    /// (SequenceStage+Definition.swift).
     public struct Settings: Sendable, Equatable {
         /// Tracks per recommendation.
         public var topK = 20
@@ -68,8 +70,6 @@ public final class SequenceStage {
     var users = UserStateCache<SequenceUserState>()
     private(set) var generation: MusicGeneration?
     private(set) var counters = Counters()
-    private let generations: ModelGenerations
-    private var seenVersion = -1
     private var workspace: SequenceWorkspace?
     private var pending: [Pending] = []
     private var ordinals: [Int32: Int] = [:]
@@ -86,24 +86,20 @@ public final class SequenceStage {
     private var scoreBuffer: [Float] = []
     private var selector: TopKSelector
 
-    init(settings: Settings, generations: ModelGenerations) {
+    public init(settings: Settings) {
         self.settings = settings
-        self.generations = generations
         selector = TopKSelector(k: settings.topK)
     }
 
     /// Reads the stored states back (after a restart or a failed batch).
-    func reload(from store: EncoreStore) throws(StoreError) {
+    public func reload(from store: EncoreStore) throws(StoreError) {
         pending.removeAll(keepingCapacity: true)
         ordinals.removeAll(keepingCapacity: true)
         try users.reload(from: store)
     }
 
     /// Picks up a newly installed generation; called between batches only.
-    func refreshGeneration() {
-        let version = generations.musicVersion
-        guard version != seenVersion else { return }
-        seenVersion = version
+    public func install(from generations: ModelGenerations) {
         generation = generations.currentMusic
         if let generation {
             workspace = SequenceWorkspace(model: generation.model, maximumCount: settings.maximumWave)
@@ -116,7 +112,28 @@ public final class SequenceStage {
     }
 
     /// Whether recommendations come from this stage (a generation is installed).
-    var isServing: Bool { generation != nil }
+    public var isAnswering: Bool { generation != nil }
+
+    public func process(_ events: [StageEvent], in batch: StageBatch) throws {
+        for event in events {
+            guard case .listen(let listen, let user, let item, let position) = event else { continue }
+            observe(user: user, userID: listen.userID, listen: listen, item: item, position: position)
+        }
+        // The batch's listens are applied in waves (one batched step per wave).
+        let label = generation?.label ?? ""
+        try flush { due in
+            try batch.recommend(
+                user: due.userID, items: due.items, timestampMs: due.timestampMs, position: due.position, model: label,
+                reason: Self.reason)
+        }
+    }
+
+    public func commitState(to batch: StageBatch) {
+        users.write(into: &batch.write, updatedMs: batch.summary.lastEventMs ?? 0)
+        users.clearTouched()
+    }
+
+    public static let reason = "next up from your listening sequence"
 
     /// Queues a listen; the batch's listens are applied together by ``flush(emit:)``.
     func observe(user: Int32, userID: UserID, listen: ListenEvent, item: Int32, position: SourcePosition) {

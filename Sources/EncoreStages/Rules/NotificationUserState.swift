@@ -1,6 +1,8 @@
+import EncorePipeline
+
 /// What the rule baseline remembers per user: the sends it scheduled (for the daily cap and the
 /// minimum gap) and the user's notification feedback (for the open-rate estimate).
-public struct NotificationUserState: Sendable, Equatable {
+public struct NotificationUserState: StoredUserState, Equatable {
     /// Scheduled send times (event time, ms) of the last seven days, ascending.
     public var scheduledSendsMs: [Int64] = []
     public var sentCount: Int64 = 0
@@ -10,7 +12,7 @@ public struct NotificationUserState: Sendable, Equatable {
 
     public init() {}
 
-    static let kind = "notifications.rules"
+    public static let kind = "notifications.rules"
     static let retention: Int64 = 7 * 86_400_000
     static let maximumScheduled = 1000
 
@@ -25,7 +27,7 @@ public struct NotificationUserState: Sendable, Equatable {
         }
     }
 
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         var writer = StateWriter(version: 1, capacity: 48 + 8 * scheduledSendsMs.count)
         writer.append(sentCount)
         writer.append(openedCount)
@@ -36,7 +38,7 @@ public struct NotificationUserState: Sendable, Equatable {
         return writer.bytes
     }
 
-    init?(decoding bytes: [UInt8]) {
+    public init?(decoding bytes: [UInt8]) {
         var reader = StateReader(bytes)
         guard reader.version == 1, let sent = reader.int64(), let opened = reader.int64(),
             let dismissed = reader.int64(), let lastOpen = reader.int64(),

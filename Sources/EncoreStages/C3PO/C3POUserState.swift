@@ -1,9 +1,10 @@
 import EncoreModels
+import EncorePipeline
 
 /// What the C-3PO stage stores per user (kind `notifications.c3po`, version 1): the incremental
 /// timing features (``TimingFeatureState``) and the sends the policy scheduled (for the cap and
 /// the minimum gap), committed with the consumed offsets in the batch transaction.
-public struct C3POUserState: Sendable, Equatable {
+public struct C3POUserState: StoredUserState, Equatable {
     public var features = TimingFeatureState()
     /// Scheduled send times (event time, ms) of the last seven days, ascending.
     public var scheduledSendsMs: [Int64] = []
@@ -24,7 +25,7 @@ public struct C3POUserState: Sendable, Equatable {
         }
     }
 
-    static let kind = "notifications.c3po"
+    public static let kind = "notifications.c3po"
     static let retention: Int64 = 7 * 86_400_000
     static let maximumScheduled = 1000
 
@@ -39,7 +40,7 @@ public struct C3POUserState: Sendable, Equatable {
         }
     }
 
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         let f = features
         var writer = StateWriter(version: 1, capacity: 640 + 8 * scheduledSendsMs.count)
         writer.append(f.decayReferenceMs ?? Int64.min)
@@ -64,7 +65,7 @@ public struct C3POUserState: Sendable, Equatable {
         return writer.bytes
     }
 
-    init?(decoding bytes: [UInt8]) {
+    public init?(decoding bytes: [UInt8]) {
         var reader = StateReader(bytes)
         guard reader.version == 1, let reference = reader.int64(), let lastSend = reader.int64(),
             let lastOpen = reader.int64(), let lastListen = reader.int64()
@@ -116,5 +117,3 @@ public struct C3POUserState: Sendable, Equatable {
         guard reader.isAtEnd else { return nil }
     }
 }
-
-extension C3POUserState: StoredUserState {}

@@ -1,5 +1,6 @@
 import EncoreCore
 import EncoreModels
+import EncorePipeline
 import EncoreStore
 
 /// Recommendations on demand (the HTTP API) from a user's committed RNN state and the current
@@ -53,7 +54,7 @@ public struct LiveRecommendations: Sendable {
         return Recommendation(
             userID: userID, timestampMs: state.lastEventMs, model: generation.label,
             items: zip(tracks.ids(at: items.map(\.0)), items).map { ScoredTrack(trackID: TrackID($0 ?? ""), score: $1.1) },
-            reason: "next up from your listening sequence"
+            reason: SequenceStage.reason
         )
     }
 }

@@ -1,4 +1,5 @@
 import EncoreCore
+import EncorePipeline
 import EncoreStore
 
 /// The notification pipeline's named baseline: send now unless that breaks a rule, otherwise
@@ -9,9 +10,11 @@ import EncoreStore
 /// most `dailyCap` sends in any 24 hours, at least `minimumGap` between two sends. `p_open` is the
 /// user's smoothed historical open rate, `(opens + 1) / (sends + 10)` (a Beta(1, 9) prior, i.e.
 /// 10% before any feedback). The decision id is derived from the request id, so a replay
-/// decides the same request under the same id. Issue 5's C-3PO stage replaces this and keeps it
-/// for comparison.
-public final class RuleBaseline {
+/// decides the same request under the same id. The C-3PO stage replaces this and keeps it for
+/// comparison.
+public final class RuleBaseline: PipelineStage {
+    /// Settings from the pipeline definition (`type: rule_baseline`); also the stage's
+    /// ``StageDefinition`` (RuleBaseline+Definition.swift).
     public struct Settings: Sendable, Equatable {
         /// Quiet hours start (inclusive) and end (exclusive), local hours 0–23; equal = none.
         public var quietStartHour = 22
@@ -31,7 +34,30 @@ public final class RuleBaseline {
 
     public init(settings: Settings) { self.settings = settings }
 
-    func reload(from store: EncoreStore) throws(StoreError) { try users.reload(from: store) }
+    public func reload(from store: EncoreStore) throws(StoreError) { try users.reload(from: store) }
+
+    public func process(_ events: [StageEvent], in batch: StageBatch) throws {
+        for event in events {
+            switch event {
+            case .notification(let notification, let user, _):
+                observe(user: user, action: notification.action, timestampMs: notification.timestampMs)
+            case .request(let request, let user, _):
+                // A request seen before (upstream producers retry too) gets its first decision
+                // again, unchanged, and schedules nothing new.
+                if let earlier = try batch.earlierDecision(for: request) {
+                    try batch.repeatDecision(earlier, requestTimestampMs: request.timestampMs)
+                } else {
+                    try batch.decide(decide(request, user: user), user: user, requestTimestampMs: request.timestampMs)
+                }
+            case .listen, .track: continue
+            }
+        }
+    }
+
+    public func commitState(to batch: StageBatch) {
+        users.write(into: &batch.write, updatedMs: batch.summary.lastEventMs ?? 0)
+        users.clearTouched()
+    }
 
     /// Applies feedback on a notification.
     func observe(user: Int32, action: NotificationAction, timestampMs: Int64) {
@@ -74,8 +100,8 @@ public final class RuleBaseline {
         }
     }
 
-    /// The deterministic decision id of a request: FNV-1a of ("decision", request id).
-    public static func decisionID(for request: RequestID) -> String { StableHash.hex("decision", request.rawValue) }
+    /// The deterministic decision id of a request (``StageBatch/decisionID(for:)``).
+    public static func decisionID(for request: RequestID) -> String { StageBatch.decisionID(for: request) }
 
     /// The earliest time ≥ `start` that respects quiet hours, the cap and the gap, and the rules
     /// that moved it; `nil` if none within eight days.

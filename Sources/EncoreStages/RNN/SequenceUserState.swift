@@ -1,4 +1,5 @@
 import EncoreModels
+import EncorePipeline
 
 /// What the RNN stage keeps per user: the recurrent state, the generation that computed it, and
 /// the user's last listens in compact form (to rebuild the state under a new generation).
@@ -10,7 +11,7 @@ import EncoreModels
 /// Listens enter the ring already *quantized* (``quantize(_:)``: seconds, tenths of a second),
 /// and the stage always encodes the quantized form, so the live state, a replay of the ring and
 /// the batch trainer's forward pass over the same events see the same inputs.
-public struct SequenceUserState: Sendable, Equatable {
+public struct SequenceUserState: StoredUserState, Equatable {
     /// The recurrent state (empty until the first generation has seen this user).
     public var hidden: [Float] = []
     /// The generation `hidden` belongs to (0: none).
@@ -28,7 +29,7 @@ public struct SequenceUserState: Sendable, Equatable {
     public static let ringCapacity = 200
     /// Largest state vector stored (LSTM with H = 256 is 512 floats).
     static let maximumHidden = 512
-    static let kind = "music.rnn"
+    public static let kind = "music.rnn"
 
     public init() {}
 
@@ -61,7 +62,7 @@ public struct SequenceUserState: Sendable, Equatable {
 
     private static func decode(tenths value: UInt16) -> Int32 { value == 0xFFFF ? -1 : Int32(value) * 100 }
 
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         var writer = StateWriter(version: 1, capacity: 64 + 14 * ring.count + 4 * hidden.count)
         writer.append(generation)
         writer.append(lastEventMs)
@@ -81,7 +82,7 @@ public struct SequenceUserState: Sendable, Equatable {
         return writer.bytes
     }
 
-    init?(decoding bytes: [UInt8]) {
+    public init?(decoding bytes: [UInt8]) {
         var reader = StateReader(bytes)
         guard reader.version == 1, let generation = reader.int64(), let last = reader.int64(),
             let recommended = reader.int64(), let listens = reader.int64(), let late = reader.int64(),

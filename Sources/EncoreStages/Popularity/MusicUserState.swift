@@ -1,8 +1,10 @@
+import EncorePipeline
+
 /// What the popularity baseline remembers per user: recent plays (to exclude them) and when
 /// the user last got a recommendation (to debounce).
 ///
-/// Serialized to well under 4 KiB (version byte, counters, at most 200 recent item indices).
-public struct MusicUserState: Sendable, Equatable {
+/// Stored under kind `music.popularity`; serialized to well under 4 KiB (version byte, counters, at most 200 recent item indices).
+public struct MusicUserState: StoredUserState, Equatable {
     /// Most recent item indices, oldest first, at most the configured window.
     public var recentItems: [Int32] = []
     /// Event time of the last recommendation produced, or `nil` if none yet.
@@ -12,8 +14,8 @@ public struct MusicUserState: Sendable, Equatable {
 
     public init() {}
 
-    static let kind = "music.popularity"
-    static let maximumRecent = 200
+    public static let kind = "music.popularity"
+    public static let maximumRecent = 200
 
     /// Records a play, keeping at most `window` recent items.
     mutating func record(item: Int32, timestampMs: Int64, window: Int) {
@@ -24,7 +26,7 @@ public struct MusicUserState: Sendable, Equatable {
         recentItems.append(item)
     }
 
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         var writer = StateWriter(version: 1, capacity: 32 + 4 * recentItems.count)
         writer.append(listenCount)
         writer.append(lastListenMs)
@@ -34,7 +36,7 @@ public struct MusicUserState: Sendable, Equatable {
         return writer.bytes
     }
 
-    init?(decoding bytes: [UInt8]) {
+    public init?(decoding bytes: [UInt8]) {
         var reader = StateReader(bytes)
         guard reader.version == 1, let listens = reader.int64(), let last = reader.int64(),
             let recommended = reader.int64(), let count = reader.count(atMost: Self.maximumRecent)

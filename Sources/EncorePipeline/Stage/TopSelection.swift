@@ -1,7 +1,7 @@
 /// Indices of the largest values by partial selection (a size-k min-heap), never a full sort.
-enum TopSelection {
+public enum TopSelection {
     /// The indices of the `k` largest values, largest first; ties broken by the lower index.
-    static func largest(_ k: Int, of values: [Double]) -> [Int32] {
+    public static func largest(_ k: Int, of values: [Double]) -> [Int32] {
         guard k > 0, !values.isEmpty else { return [] }
         var heap: [(value: Double, index: Int32)] = []
         heap.reserveCapacity(k)

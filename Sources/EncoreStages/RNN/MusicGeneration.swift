@@ -1,0 +1,33 @@
+import EncoreModels
+import EncorePipeline
+
+/// One immutable generation of the music models: the RNN and the item embeddings inside it
+/// (which came from the graph model of the same retrain cycle). User states are tagged with
+/// ``id``; a state of another generation is rebuilt by replay before it is used.
+public struct MusicGeneration: ModelGeneration {
+    /// Monotonic generation number (the RNN's registry version).
+    public let id: Int64
+    public let model: SequenceModel
+    /// Where the item embeddings came from (e.g. `lightgcn@3`).
+    public let embeddingSource: String
+
+    public init(id: Int64, model: SequenceModel, embeddingSource: String) {
+        self.id = id
+        self.model = model
+        self.embeddingSource = embeddingSource
+    }
+
+    public var modelName: String { SequenceModel.modelName }
+    public var version: Int64 { id }
+
+    /// Loads the registry's `rnn` artifacts (``GenerationWatcher``, start-up).
+    public static let loader = GenerationLoader(modelName: SequenceModel.modelName) { artifact, version in
+        let model = try SequenceModel(artifact: artifact)
+        return MusicGeneration(id: version, model: model, embeddingSource: model.items.source)
+    }
+}
+
+extension ModelGenerations {
+    /// The installed music generation (the RNN stage's model), if any.
+    public var currentMusic: MusicGeneration? { current(MusicGeneration.self, named: SequenceModel.modelName) }
+}

@@ -1,0 +1,27 @@
+import EncoreCore
+import EncorePipeline
+
+extension SequenceStage.Settings: StageDefinition {
+    public static let typeName = "rnn"
+
+    /// Reads a `type: rnn` stage of a pipeline definition.
+    public static func parse(_ field: YAMLField) throws(ConfigurationError) -> Self {
+        try field.requireMapping(allowedKeys: [
+            "type", "top_k", "debounce_seconds", "exclude_recent", "wave_size", "scoring_threads",
+        ])
+        var settings = Self()
+        settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
+        settings.debounce = .seconds(try field["debounce_seconds"].integer(in: 0...604_800, default: 600))
+        settings.excludeRecent = try field["exclude_recent"].integer(
+            in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
+        settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
+        settings.scoringThreads = try field["scoring_threads"].integer(in: 1...64, default: settings.scoringThreads)
+        return settings
+    }
+
+    public var requiredInputs: [EncoreTopic] { [.listens] }
+    public var servesRetrainedModel: Bool { true }
+    public var generationLoaders: [GenerationLoader] { [MusicGeneration.loader] }
+
+    public func makeStage(_ setup: StageSetup) throws -> any PipelineStage { SequenceStage(settings: self) }
+}
