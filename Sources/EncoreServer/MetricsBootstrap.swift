@@ -1,3 +1,4 @@
+import EncorePipeline
 import Metrics
 import Prometheus
 import Synchronization

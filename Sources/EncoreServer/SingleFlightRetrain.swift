@@ -1,3 +1,4 @@
+import EncorePipeline
 import Logging
 import Synchronization
 
@@ -7,18 +8,13 @@ import Synchronization
 /// Each cycle runs in its own task; its wall time and outcome are recorded in ``RetrainMetrics``
 /// (`encore_retrain_duration_seconds`, `encore_retrain_cycles_total`).
 public final class SingleFlightRetrain: RetrainTrigger {
-    /// What a cycle decided.
-    public enum CycleOutcome: String, Sendable {
-        /// The candidate was promoted.
-        case promoted
-        /// The candidate was worse than the serving generation and was kept out.
-        case rejected
-    }
+    /// What a cycle decided (`.promoted` or `.rejected`; a throwing cycle counts as `.failed`).
+    public typealias CycleOutcome = RetrainVerdict
 
     private struct State {
         var cyclesStarted = 0
         var running: Int?
-        var lastOutcome: String?
+        var lastOutcome: RetrainVerdict?
     }
 
     private let cycle: @Sendable (_ cycle: Int, _ reason: String) async throws -> CycleOutcome
@@ -41,7 +37,7 @@ public final class SingleFlightRetrain: RetrainTrigger {
     public var cyclesStarted: Int { state.withLock { $0.cyclesStarted } }
 
     /// `promoted`, `rejected` or `failed` for the last finished cycle.
-    public var lastOutcome: String? { state.withLock { $0.lastOutcome } }
+    public var lastOutcome: RetrainVerdict? { state.withLock { $0.lastOutcome } }
 
     public func requestRetrain(reason: String) async -> RetrainRequestOutcome {
         let claimed: Int? = state.withLock { state in
@@ -56,19 +52,19 @@ public final class SingleFlightRetrain: RetrainTrigger {
         logger.info("retrain cycle started", metadata: ["cycle": "\(number)", "reason": "\(reason)"])
         Task { [self] in
             let started = ContinuousClock.now
-            let outcome: String
+            let outcome: RetrainVerdict
             do {
-                outcome = try await cycle(number, reason).rawValue
+                outcome = try await cycle(number, reason)
             } catch {
                 logger.error("retrain cycle failed", metadata: ["cycle": "\(number)", "error": "\(error)"])
-                outcome = "failed"
+                outcome = .failed
             }
-            metrics.record(outcome: outcome, duration: started.duration(to: .now))
+            metrics.record(outcome, duration: started.duration(to: .now))
             state.withLock { state in
                 state.running = nil
                 state.lastOutcome = outcome
             }
-            logger.info("retrain cycle finished", metadata: ["cycle": "\(number)", "outcome": "\(outcome)"])
+            logger.info("retrain cycle finished", metadata: ["cycle": "\(number)", "outcome": "\(outcome.rawValue)"])
         }
         return .started(cycle: number)
     }

@@ -165,7 +165,7 @@ import Testing
             }
             released.store(true, ordering: .releasing)
             while trigger.runningCycle != nil { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(trigger.lastOutcome == "promoted")
+            #expect(trigger.lastOutcome == .promoted)
             try await client.execute(uri: "/v1/retrain", method: .post) { response throws in
                 #expect(response.status == .accepted)
                 #expect(try Self.json(response.body)["cycle"].flatMap(Self.int) == 2)

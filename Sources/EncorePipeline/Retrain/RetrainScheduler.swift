@@ -20,6 +20,7 @@ public final class RetrainScheduler: Service, Sendable {
     private let state = Mutex(SchedulerState())
     private let stopRequested = Atomic<Bool>(false)
     private let checkInterval: Duration
+    private let metrics = RetrainMetrics()
 
     /// What the scheduler has done, for the status page and tests.
     public struct Status: Sendable, Equatable {
@@ -129,15 +130,10 @@ public final class RetrainScheduler: Service, Sendable {
         }
         let elapsed = started.duration(to: .now)
         let seconds = elapsed.inSeconds
-        // The same series as the HTTP server's RetrainMetrics: cycle time and count by outcome.
-        let outcomeName: String
         switch result {
-        case .success(let outcome): outcomeName = outcome.promoted ? "promoted" : "rejected"
-        case .failure: outcomeName = "failed"
+        case .success(let outcome): metrics.record(outcome.promoted ? .promoted : .rejected, duration: elapsed)
+        case .failure: metrics.record(.failed, duration: elapsed)
         }
-        Metrics.Timer(label: "encore_retrain_duration_seconds", dimensions: [("outcome", outcomeName)])
-            .record(duration: elapsed)
-        Counter(label: "encore_retrain_cycles_total", dimensions: [("outcome", outcomeName)]).increment()
         state.withLock { state in
             state.status.running = false
             state.status.cycles += 1

@@ -35,6 +35,10 @@ public protocol StageDefinition: Sendable {
     /// How the models the stage serves are loaded from the registry into ``ModelGenerations``.
     var generationLoaders: [GenerationLoader] { get }
 
+    /// The stage's part of a retrain cycle (``RetrainStep``), or `nil` when it serves no
+    /// retrained model.
+    func retrainStep(_ setup: RetrainSetup) throws -> (any RetrainStep)?
+
     /// Creates the stage (at pipeline start).
     func makeStage(_ setup: StageSetup) throws -> any PipelineStage
 
@@ -48,6 +52,7 @@ extension StageDefinition {
     public var storesListenHistory: Bool { true }
     public var servesRetrainedModel: Bool { false }
     public var generationLoaders: [GenerationLoader] { [] }
+    public func retrainStep(_ setup: RetrainSetup) throws -> (any RetrainStep)? { nil }
 }
 
 extension StageDefinition where Self: Equatable {
