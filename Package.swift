@@ -38,7 +38,7 @@ let package = Package(
 
         // Library modules, dependencies pointing one way (see ARCHITECTURE.md).
         .target(name: "EncoreCore", swiftSettings: swiftSettings),
-        .target(name: "EncoreNumerics", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "EncoreNumerics", dependencies: ["COpenBLAS", "EncoreCore"], swiftSettings: swiftSettings),
         .target(
             name: "EncoreKafka",
             dependencies: ["CRdKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],
@@ -120,7 +120,7 @@ let package = Package(
 
         // Tests (Swift Testing).
         .testTarget(name: "EncoreCoreTests", dependencies: ["EncoreCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EncoreNumericsTests", dependencies: ["EncoreNumerics"], swiftSettings: swiftSettings),
+        .testTarget(name: "EncoreNumericsTests", dependencies: ["EncoreNumerics", "EncoreCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EncoreKafkaTests",
             dependencies: ["EncoreKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],

@@ -1,3 +1,5 @@
+import EncoreCore
+
 /// A dense, row-major Float32 matrix.
 ///
 /// Rows are contiguous, so a block of consecutive rows (a batch of users) is one contiguous

@@ -1,3 +1,5 @@
+import EncoreCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreEvaluation
 import EncoreNumerics
 import Foundation

@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreNumerics
 import Foundation
 import Testing

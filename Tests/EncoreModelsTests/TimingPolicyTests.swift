@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreModels
 import EncoreNumerics
 import Testing

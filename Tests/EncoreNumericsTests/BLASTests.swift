@@ -1,3 +1,4 @@
+import EncoreCore
 import Testing
 
 @testable import EncoreNumerics

@@ -30,7 +30,7 @@ import Testing
             kafka: KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")
         )
         _ = PipelineRunner(definition: definition, environment: environment, logger: Logger(label: "test"))
-        RetrainMetrics().record(outcome: "rejected", duration: .seconds(42))
+        RetrainMetrics().record(.rejected, duration: .seconds(42))
         let registry = ModelRegistry(store: fixture.store)
         let name = "metrics-probe-model"
         _ = try registry.save(name: name, metadataJSON: #"{"metrics":{"recall@20":0.25}}"#, blob: [0], createdMs: 0)

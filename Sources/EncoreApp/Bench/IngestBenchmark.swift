@@ -105,7 +105,7 @@ public struct IngestBenchmark: Sendable {
             var settings = SequenceStage.Settings()
             settings.scoringThreads = scoringThreads
             definition.stages = [settings]
-            var random = EncoreNumerics.SeededGenerator(seed: 3)
+            var random = EncoreCore.SeededGenerator(seed: 3)
             let vectors = (0..<(trackCount * rnnDimension)).map { _ in random.nextUniform() * 2 - 1 }
             var modelConfiguration = SequenceModelConfiguration()
             modelConfiguration.hiddenSize = rnnHidden

@@ -328,7 +328,7 @@ public struct RetrainBenchmark: Sendable {
 
     /// A randomly initialised RNN generation (same cost as a trained one).
     static func randomGeneration(tracks: Int, hidden: Int, dimension: Int) throws -> MusicGeneration {
-        var random = EncoreNumerics.SeededGenerator(seed: 3)
+        var random = EncoreCore.SeededGenerator(seed: 3)
         let vectors = (0..<(tracks * dimension)).map { _ in random.nextUniform() * 2 - 1 }
         var configuration = SequenceModelConfiguration()
         configuration.hiddenSize = hidden

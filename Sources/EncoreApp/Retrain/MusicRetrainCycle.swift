@@ -307,7 +307,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
 
     /// The corpus with every event's track replaced by a random one of the corpus (seeded).
     static func shuffledTracks(_ corpus: SequenceCorpus, seed: UInt64) -> SequenceCorpus {
-        var random = EncoreNumerics.SeededGenerator(seed: seed ^ 0xBAD)
+        var random = EncoreCore.SeededGenerator(seed: seed ^ 0xBAD)
         var items = corpus.events.map(\.item)
         for index in stride(from: items.count - 1, to: 0, by: -1) {
             items.swapAt(index, random.nextInt(below: index + 1))

@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreNumerics
 
 /// Splits an in-memory interaction list into train and test, per user.

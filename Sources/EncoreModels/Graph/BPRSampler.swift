@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreNumerics
 
 /// The LightGCN reference sampler (PyTorch, Python path), seeded.

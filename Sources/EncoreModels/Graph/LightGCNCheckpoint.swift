@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreNumerics
 
 /// Everything needed to continue a LightGCN training run exactly where it stopped.

@@ -1,3 +1,4 @@
+import EncoreCore
 import EncoreNumerics
 
 /// The generative model of Encore's PECO-inspired Bayesian GNN: draws alternative user–item

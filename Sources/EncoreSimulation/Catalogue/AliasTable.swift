@@ -1,3 +1,5 @@
+import EncoreCore
+
 /// Walker's alias method (Vose's construction): O(1) draws from a fixed discrete distribution.
 ///
 /// Each of the n columns keeps the probability of itself and one alias; a draw picks a column

@@ -1,3 +1,5 @@
+import EncoreCore
+
 /// Distributions drawn from ``SeededGenerator``, written out so that they do not depend on the
 /// standard library's unspecified algorithms (`Int.random(in:)`, `Double.random(in:)`).
 ///
@@ -16,21 +18,6 @@ extension SeededGenerator {
     @inlinable
     public mutating func nextDouble(in lower: Double, _ upper: Double) -> Double {
         lower + (upper - lower) * nextUnit()
-    }
-
-    /// A uniform integer in `0 ..< bound`, unbiased (Lemire's multiply-and-reject method).
-    ///
-    /// - Precondition: `bound > 0`.
-    @inlinable
-    public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "bound must be positive")
-        let range = UInt64(bound)
-        var product = next().multipliedFullWidth(by: range)
-        if product.low < range {
-            let threshold = (0 &- range) % range
-            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
-        }
-        return Int(product.high)
     }
 
     /// `true` with probability `probability`.

@@ -1,3 +1,5 @@
+import EncoreCore
+
 extension UserProfile {
     static let devices = ["mobile", "desktop", "web", "speaker", "car"]
     static let sources = ["playlist", "album", "artist", "search", "radio", "other"]
