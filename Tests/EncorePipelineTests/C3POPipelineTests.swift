@@ -4,6 +4,7 @@ import EncoreModels
 @testable import EncorePipeline
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Testing
 

@@ -5,6 +5,7 @@ import EncorePipeline
 import EncoreServer
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 import Prometheus

@@ -1,6 +1,7 @@
 import EncoreModels
 import EncorePipeline
 import EncoreStore
+import EncoreTraining
 import Logging
 import ServiceLifecycle
 import Synchronization

@@ -5,6 +5,7 @@ import EncoreModels
 import EncoreNumerics
 import EncorePipeline
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 import Synchronization

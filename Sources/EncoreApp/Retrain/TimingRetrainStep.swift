@@ -2,6 +2,7 @@ import EncoreEvaluation
 import EncoreModels
 import EncorePipeline
 import EncoreStore
+import EncoreTraining
 import Foundation
 
 /// The C-3PO half of a retrain cycle: retrain the open predictor on the store's notification

@@ -1,6 +1,7 @@
 import EncoreEvaluation
 import EncoreModels
 import EncoreNumerics
+import EncoreTraining
 import Foundation
 
 /// `encore bench lightgcn`: LightGCN cost on a synthetic graph of Gowalla's shape.

@@ -1,9 +1,11 @@
+import EncoreApp
 import EncoreCore
 import EncoreKafka
 import EncoreModels
 import EncoreNumerics
 import EncorePipeline
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 

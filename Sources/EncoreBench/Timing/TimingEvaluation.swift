@@ -1,9 +1,11 @@
+import EncoreApp
 import EncoreCore
 import EncoreEvaluation
 import EncoreModels
 import EncorePipeline
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 
 /// `encore train --model c3po` / `encore eval --model c3po`: C-3PO on a seeded simulation with
