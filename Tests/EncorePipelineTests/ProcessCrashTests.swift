@@ -71,7 +71,7 @@ struct ProcessCrashTests {
             process.arguments = ["run", "--config", configPath, "--bootstrap-servers", harness.broker.bootstrapServers]
             process.standardOutput = FileHandle.nullDevice
             // Keep the child's log: when it exits early, the test says why.
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: logPath)
             try process.run()
             return process

@@ -35,7 +35,7 @@ struct SimulateCommand: AsyncParsableCommand {
         )
         if let out {
             guard let file = FileHandle(forWritingAtPath: out) ?? {
-                FileManager.default.createFile(atPath: out, contents: nil)
+                _ = FileManager.default.createFile(atPath: out, contents: nil)
                 return FileHandle(forWritingAtPath: out)
             }() else { throw ValidationError("cannot write \(out)") }
             try file.truncate(atOffset: 0)
