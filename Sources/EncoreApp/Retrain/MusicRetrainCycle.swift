@@ -157,7 +157,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
             var configuration = CooccurrenceEmbedding.Configuration()
             configuration.dimension = options.rnn.hiddenSize >= 64 ? 64 : 32
             configuration.minimumCount = 1
-            items = try CooccurrenceEmbedding.train(
+            items = CooccurrenceEmbedding.train(
                 sessions: train.sessions(), itemCount: itemCount, configuration: configuration)
         }
         if context.isCancelled() { return Self.cancelled() }
