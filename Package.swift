@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "encore", targets: ["encore"]),
         .library(name: "EncoreApp", targets: ["EncoreApp"]),
+        .library(name: "EncoreTraining", targets: ["EncoreTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -92,25 +93,43 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Offline training, evaluation and model comparison; below the pipeline (no EncorePipeline,
+        // EncoreKafka or EncoreServer), so modules above the pipeline can call it.
+        .target(
+            name: "EncoreTraining",
+            dependencies: [
+                "EncoreCore", "EncoreNumerics", "EncoreModels", "EncoreEvaluation", "EncoreStore", "EncoreSimulation",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: runtime, service, configuration, demo, retrain cycle.
         .target(
             name: "EncoreApp",
             dependencies: [
                 "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
-                "EncoreSimulation", "EncorePipeline", "EncoreStages", "EncoreNumerics", "EncoreServer",
+                "EncoreSimulation", "EncorePipeline", "EncoreStages", "EncoreNumerics", "EncoreServer", "EncoreTraining",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks and the evaluations that run the pipeline stages.
+        .target(
+            name: "EncoreBench",
+            dependencies: [
+                "EncoreApp", "EncoreCore", "EncoreEvaluation", "EncoreKafka", "EncoreModels", "EncoreNumerics",
+                "EncorePipeline", "EncoreSimulation", "EncoreStages", "EncoreStore", "EncoreTraining",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "encore",
             dependencies: [
-                "EncoreApp", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreStages", "EncoreStore",
-                "EncoreSimulation", "EncoreServer",
+                "EncoreApp", "EncoreBench", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreServer",
+                "EncoreSimulation", "EncoreStages", "EncoreStore", "EncoreTraining",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,36 +166,52 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "EncoreAppTests",
+            name: "EncoreTrainingTests",
             dependencies: [
-                "EncoreApp", "EncoreModels", "EncoreEvaluation", "EncoreNumerics", "EncoreStore", "EncoreCore",
+                "EncoreTraining", "EncoreModels", "EncoreEvaluation", "EncoreNumerics", "EncoreStore", "EncoreCore",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreAppTests",
+            dependencies: ["EncoreApp", "EncorePipeline", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreBenchTests",
+            dependencies: ["EncoreBench", "EncoreSimulation", "EncoreStore", "EncoreCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EncorePipelineTests",
             dependencies: [
                 "encore",  // the process-level crash test runs the real executable
-                "EncorePipeline", "EncoreStages", "EncoreApp", "EncoreKafka", "EncoreStore", "EncoreSimulation",
-                "EncoreCore", "EncoreModels",
+                "EncorePipeline", "EncoreStages", "EncoreApp", "EncoreTraining", "EncoreKafka", "EncoreStore",
+                "EncoreSimulation", "EncoreModels", "EncoreNumerics", "EncoreCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EncoreServerTests",
             dependencies: [
-                "encore",  // ModelsCommand parsing
                 "EncoreServer", "EncoreApp", "EncorePipeline", "EncoreStages", "EncoreStore", "EncoreCore", "EncoreKafka",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreCLITests",
+            dependencies: [
+                "encore",  // ModelsCommand parsing
+                "EncoreStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,6 +5,7 @@ import EncoreModels
 @testable import EncoreStages
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Testing
 

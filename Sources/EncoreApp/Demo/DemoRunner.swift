@@ -6,6 +6,7 @@ import EncoreStages
 import EncoreServer
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 import Prometheus

@@ -3,6 +3,7 @@ import EncoreModels
 import EncoreNumerics
 import EncorePipeline
 import EncoreStore
+import EncoreTraining
 import Foundation
 
 /// A retrain cycle's step for a graph model of the zoo other than LightGCN (`retrain.graph_model:

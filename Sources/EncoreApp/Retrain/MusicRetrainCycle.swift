@@ -6,6 +6,7 @@ import EncoreNumerics
 import EncorePipeline
 import EncoreStages
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 import Synchronization

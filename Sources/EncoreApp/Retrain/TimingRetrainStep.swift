@@ -3,6 +3,7 @@ import EncoreModels
 import EncorePipeline
 import EncoreStages
 import EncoreStore
+import EncoreTraining
 import Foundation
 
 /// The C-3PO half of a retrain cycle: retrain the open predictor on the store's notification

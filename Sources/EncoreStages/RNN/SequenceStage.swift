@@ -405,12 +405,6 @@ public final class SequenceStage: PipelineStage {
 
     /// The model's view of a listen.
     public static func sequenceEvent(_ listen: ListenEvent, item: Int32) -> SequenceEvent {
-        SequenceEvent(
-            item: item, timestampMs: listen.timestampMs,
-            msPlayed: listen.msPlayed.map { Int32(clamping: $0) } ?? -1,
-            durationMs: listen.durationMs.map { Int32(clamping: $0) } ?? -1, skipped: listen.isSkip,
-            source: SequenceEvent.source(named: listen.context?.source),
-            device: SequenceEvent.device(named: listen.context?.device), novel: false
-        )
+        SequenceEvent(listen: listen, item: item)
     }
 }

@@ -49,11 +49,7 @@ public struct SequenceUserState: StoredUserState, Equatable {
     /// The form a listen is remembered in: time to the second, play and track length to a tenth
     /// of a second (saturating at 6553.4 s), unknown lengths as -1.
     public static func quantize(_ event: SequenceEvent) -> SequenceEvent {
-        var event = event
-        event.timestampMs = (event.timestampMs / 1000) * 1000
-        event.msPlayed = decode(tenths: encode(tenths: event.msPlayed))
-        event.durationMs = decode(tenths: encode(tenths: event.durationMs))
-        return event
+        event.quantized()
     }
 
     private static func encode(tenths milliseconds: Int32) -> UInt16 {

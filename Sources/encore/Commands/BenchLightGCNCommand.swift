@@ -1,5 +1,6 @@
 import ArgumentParser
-import EncoreApp
+import EncoreBench
+import EncoreTraining
 import Foundation
 
 /// `encore bench lightgcn`: SpMM, training-epoch and evaluation cost on a Gowalla-shaped graph.

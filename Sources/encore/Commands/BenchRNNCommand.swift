@@ -1,5 +1,6 @@
 import ArgumentParser
-import EncoreApp
+import EncoreBench
+import EncoreTraining
 import Foundation
 
 /// `encore bench rnn`: GRU step throughput on one core and training throughput on a data set.

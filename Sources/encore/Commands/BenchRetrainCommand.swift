@@ -1,5 +1,5 @@
 import ArgumentParser
-import EncoreApp
+import EncoreBench
 import EncorePipeline
 import Foundation
 import Logging

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EncoreApp
+import EncoreBench
 import Foundation
 
 /// The C-3PO branch of `encore train` and `encore eval` (`--model c3po`).

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EncoreApp
+import EncoreTraining
 import Foundation
 
 /// `encore eval`: evaluate a saved model artifact with the full-ranking protocol.

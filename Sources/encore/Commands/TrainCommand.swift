@@ -1,5 +1,5 @@
 import ArgumentParser
-import EncoreApp
+import EncoreTraining
 import Foundation
 
 /// `encore train`: fit a batch graph model, evaluate with the full-ranking protocol, save it.

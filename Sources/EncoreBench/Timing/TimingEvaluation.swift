@@ -1,3 +1,4 @@
+import EncoreApp
 import EncoreCore
 import EncoreEvaluation
 import EncoreModels
@@ -5,6 +6,7 @@ import EncorePipeline
 import EncoreStages
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 
 /// `encore train --model c3po` / `encore eval --model c3po`: C-3PO on a seeded simulation with

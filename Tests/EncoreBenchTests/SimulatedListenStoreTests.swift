@@ -1,4 +1,4 @@
-import EncoreApp
+import EncoreBench
 import EncoreCore
 import EncoreSimulation
 import EncoreStore

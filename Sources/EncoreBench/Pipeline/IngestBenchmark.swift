@@ -1,3 +1,4 @@
+import EncoreApp
 import EncoreCore
 import EncoreKafka
 import EncoreModels

@@ -1,3 +1,4 @@
+import EncoreApp
 import EncoreCore
 import EncoreKafka
 import EncoreModels
@@ -5,6 +6,7 @@ import EncoreNumerics
 import EncorePipeline
 import EncoreStages
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 

@@ -1,8 +1,8 @@
 import EncoreCore
 import EncoreModels
-import EncorePipeline
 import EncoreSimulation
 import EncoreStore
+import Foundation
 
 /// Trains a C-3PO predictor offline on a seeded simulation and registers it, for `encore demo`
 /// (which needs a model before its notification pipeline starts).
@@ -39,12 +39,14 @@ public enum TimingSimulationTraining {
         var options = TimingTrainer.Options()
         options.epochs = 30
         let (predictor, report) = try TimingTraining.train(examples: builder.examples, options: options) { progress in
-            emit("  c3po epoch \(progress.epoch)/\(progress.epochs): train log loss \(TimingEvaluation.format(progress.trainLoss, 4)), validation \(progress.validationLoss.map { TimingEvaluation.format($0, 4) } ?? "-")")
+            emit("  c3po epoch \(progress.epoch)/\(progress.epochs): train log loss \(format(progress.trainLoss, 4)), validation \(progress.validationLoss.map { format($0, 4) } ?? "-")")
         }
         let version = try TimingTraining.save(predictor, to: store, metrics: report.metrics, epochs: report.epochs)
         let summary = "c3po@\(version) trained offline on a separate simulation (seed \(seed), \(users) users × \(days) days, "
-            + "\(report.trainExamples) sends, \(report.epochs) epochs): validation AUC \(TimingEvaluation.format(report.validationAUC)), "
-            + "log loss \(TimingEvaluation.format(report.validationLogLoss, 4))"
+            + "\(report.trainExamples) sends, \(report.epochs) epochs): validation AUC \(format(report.validationAUC)), "
+            + "log loss \(format(report.validationLogLoss, 4))"
         return ("c3po@\(version)", summary)
     }
+
+    private static func format(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 }

@@ -200,14 +200,21 @@ public enum GraphTraining {
     }
 
     /// A value of the last-line JSON summary.
-    enum JSONValue: Sendable {
+    public enum JSONValue: Sendable {
+        /// A string, escaped when rendered.
         case string(String)
+        /// An integer.
         case integer(Int)
+        /// A number, rendered with six significant digits (`null` when not finite).
         case number(Double)
     }
 
-    /// One JSON object with keys in the given order.
-    static func summaryJSON(_ fields: [(String, JSONValue)]) -> String {
+    /// One JSON object with keys in the given order (the last line of `encore train`, `encore
+    /// eval` and the benchmarks).
+    ///
+    /// - Parameter fields: Keys and values, in output order.
+    /// - Returns: The object on one line.
+    public static func summaryJSON(_ fields: [(String, JSONValue)]) -> String {
         let body = fields.map { key, value in
             let rendered: String
             switch value {

@@ -1,3 +1,4 @@
+import EncoreApp
 import EncoreCore
 import EncoreKafka
 import EncoreModels
@@ -6,6 +7,7 @@ import EncorePipeline
 import EncoreStages
 import EncoreSimulation
 import EncoreStore
+import EncoreTraining
 import Foundation
 import Logging
 import Synchronization

@@ -1,4 +1,4 @@
-import EncoreApp
+import EncoreTraining
 import EncoreModels
 import Foundation
 import Testing

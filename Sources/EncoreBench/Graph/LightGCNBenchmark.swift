@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreEvaluation
 import EncoreModels
 import EncoreNumerics
+import EncoreTraining
 import Foundation
 
 /// `encore bench lightgcn`: LightGCN cost on a synthetic graph of Gowalla's shape.

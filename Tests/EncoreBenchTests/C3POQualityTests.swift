@@ -1,4 +1,4 @@
-import EncoreApp
+import EncoreBench
 import Testing
 
 /// Quality in one run on a small seeded simulation: the DNN against the three baselines on the

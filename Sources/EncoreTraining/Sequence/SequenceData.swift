@@ -1,8 +1,6 @@
 import EncoreCore
 import EncoreEvaluation
 import EncoreModels
-import EncorePipeline
-import EncoreStages
 import EncoreSimulation
 import EncoreStore
 import Foundation
@@ -182,7 +180,7 @@ extension SequenceData {
                 context: ListenContext(device: listen.device, source: listen.source))
             return Record(
                 user: listen.user.rawValue,
-                event: SequenceUserState.quantize(SequenceStage.sequenceEvent(event, item: listen.item.rawValue)),
+                event: SequenceEvent(listen: event, item: listen.item.rawValue).quantized(),
                 order: index)
         }
         self.init(records: records, itemCount: tracks.count, userCount: users.count, description: "store")

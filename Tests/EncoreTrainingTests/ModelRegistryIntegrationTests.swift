@@ -1,4 +1,4 @@
-import EncoreApp
+import EncoreTraining
 import EncoreCore
 import EncoreEvaluation
 import EncoreModels

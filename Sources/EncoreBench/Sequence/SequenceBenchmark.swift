@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreEvaluation
 import EncoreModels
 import EncoreNumerics
+import EncoreTraining
 import Foundation
 
 /// `encore bench rnn`: streaming step throughput on one core (single user and waves) and
