@@ -27,11 +27,9 @@ public struct EncoreRuntime: Sendable {
 
     /// - Parameters:
     ///   - http: the server's settings, or `nil` for no server.
-    ///   - cycleOptions: adjusts the music retrain cycle's options (sizes, test corruption).
     public init(
         definitions: [PipelineDefinition], environment: PipelineEnvironment, http: ServerConfiguration?,
-        metrics: PrometheusCollectorRegistry?, logger: Logger,
-        cycleOptions: (inout MusicRetrainCycle.Options) -> Void = { _ in }
+        metrics: PrometheusCollectorRegistry?, logger: Logger
     ) throws {
         self.environment = environment
         runners = definitions.map { PipelineRunner(definition: $0, environment: environment, logger: logger) }
@@ -41,17 +39,19 @@ public struct EncoreRuntime: Sendable {
         // The promoted generation serves from the first batch on.
         try watcher.synchronize()
 
-        if let definition = definitions.first(where: { $0.retrain != nil }), let settings = definition.retrain {
+        // One cycle runs every stage's retrain step (the pipeline declaring `retrain:` first).
+        if definitions.contains(where: { $0.retrain != nil }) {
             let producer = try KafkaProducer(
                 configuration: ProducerConfiguration(client: environment.kafka), logger: logger)
-            var options = MusicRetrainCycle.Options(settings: settings)
-            options.topicPrefix = environment.topicPrefix
-            cycleOptions(&options)
-            let cycle = try MusicRetrainCycle(
-                options: options, store: environment.store, generations: environment.generations, producer: producer,
-                logger: logger)
-            scheduler = RetrainScheduler(settings: settings, store: environment.store, cycle: cycle, logger: logger)
             embeddingsProducer = producer
+            if let (cycle, settings) = try StagedRetrainCycle.make(
+                definitions: definitions, store: environment.store, generations: environment.generations,
+                producer: producer, topicPrefix: environment.topicPrefix, logger: logger)
+            {
+                scheduler = RetrainScheduler(settings: settings, store: environment.store, cycle: cycle, logger: logger)
+            } else {
+                scheduler = nil
+            }
         } else {
             scheduler = nil
             embeddingsProducer = nil

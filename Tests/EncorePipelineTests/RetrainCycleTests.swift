@@ -17,13 +17,13 @@ import Testing
 /// committing while a cycle trains.
 @Suite(.timeLimit(.minutes(5)))
 struct RetrainCycleTests {
-    static func options(shuffled: Bool) -> MusicRetrainCycle.Options {
+    static func options(shuffled: Bool) -> SequenceRetrainStep.Options {
         var settings = RetrainSettings()
         settings.graphModel = "lightgcn"
         settings.graphEpochs = 8
         settings.rnnEpochs = 3
         settings.holdoutFraction = 0.2
-        var options = MusicRetrainCycle.Options(settings: settings)
+        var options = SequenceRetrainStep.Options(settings: settings)
         options.rnn.hiddenSize = 32
         options.rnn.lanes = 32
         options.rnn.window = 32
@@ -34,8 +34,15 @@ struct RetrainCycleTests {
         return options
     }
 
+    /// The cycle of one RNN retrain step, installing what it promotes through the RNN's loader.
+    static func cycle(_ step: SequenceRetrainStep, store: EncoreStore, generations: ModelGenerations) -> StagedRetrainCycle {
+        StagedRetrainCycle(
+            steps: [step], store: store, generations: generations, loaders: [MusicGeneration.loader],
+            logger: Logger(label: "test"))
+    }
+
     /// Runs a cycle on a thread of its own (it blocks), noting the store's listen count at each progress line.
-    static func run(_ cycle: MusicRetrainCycle, store: EncoreStore) async throws -> (RetrainOutcome, [Int]) {
+    static func run(_ cycle: any RetrainCycle, store: EncoreStore) async throws -> (RetrainOutcome, [Int]) {
         let counts = Mutex<[Int]>([])
         let context = RetrainContext(
             trigger: .manual, interactions: 0,
@@ -79,11 +86,12 @@ struct RetrainCycleTests {
 
         let producer = try KafkaProducer(configuration: ProducerConfiguration(client: harness.client), logger: harness.logger)
         defer { producer.close(timeout: .seconds(5)) }
-        func cycle(shuffled: Bool) throws -> MusicRetrainCycle {
+        func cycle(shuffled: Bool) throws -> StagedRetrainCycle {
             var options = Self.options(shuffled: shuffled)
             options.topicPrefix = harness.prefix
-            return try MusicRetrainCycle(
+            let step = try SequenceRetrainStep(
                 options: options, store: store, generations: generations, producer: producer, logger: harness.logger)
+            return Self.cycle(step, store: store, generations: generations)
         }
 
         // 1. Before any generation the popularity baseline serves: a candidate trained on
@@ -149,9 +157,11 @@ struct RetrainCycleTests {
 
         var options = Self.options(shuffled: false)
         options.settings.graphModel = "gte"
-        options.retrainTiming = false
-        let cycle = try MusicRetrainCycle(
-            options: options, store: store, generations: ModelGenerations(), producer: nil, logger: Logger(label: "test"))
+        let generations = ModelGenerations()
+        let cycle = Self.cycle(
+            try SequenceRetrainStep(
+                options: options, store: store, generations: generations, producer: nil, logger: Logger(label: "test")),
+            store: store, generations: generations)
         let (first, _) = try await Self.run(cycle, store: store)
         #expect(first.candidateMetrics["gte_recall@20"] != nil)
         #expect(first.reason.contains("gte@1 promoted"), "\(first.reason)")
@@ -162,7 +172,7 @@ struct RetrainCycleTests {
 
         options.settings.graphModel = "ngcf"
         #expect(throws: ConfigurationError.self) {
-            try MusicRetrainCycle(
+            try SequenceRetrainStep(
                 options: options, store: store, generations: ModelGenerations(), producer: nil, logger: Logger(label: "test"))
         }
     }

@@ -17,7 +17,7 @@ import Synchronization
 /// default) and the production retrain settings of the music pipeline (`retrain:` in
 /// `pipelines/music.yaml`).
 ///
-/// 1. **Cycle**: the wall time of one ``MusicRetrainCycle`` — snapshot, graph model, RNN, holdout
+/// 1. **Cycle**: the wall time of one ``SequenceRetrainStep`` — snapshot, graph model, RNN, holdout
 ///    judgement, promotion (registry write, item embeddings published to the embedded broker,
 ///    install) — per phase, with the peak resident set size of the cycle. A random generation of
 ///    the production shape serves beforehand, so the cycle is a steady-state one: the RNN warm
@@ -48,7 +48,7 @@ public struct RetrainBenchmark: Sendable {
 
     public struct CycleResult: Sendable {
         public var settings: RetrainSettings
-        public var outcome: RetrainOutcome
+        public var outcome: RetrainStepOutcome
         public var seconds: Double
         public var cpuSeconds: Double
         /// `(phase, seconds)` in cycle order.
@@ -147,13 +147,13 @@ public struct RetrainBenchmark: Sendable {
     ) async throws -> CycleResult {
         let store = try EncoreStore(path: storePath)
         let generations = ModelGenerations()
-        let options = MusicRetrainCycle.Options(settings: settings)
+        let options = SequenceRetrainStep.Options(settings: settings)
         // Steady state: a generation of the production shape serves (warm start + holdout comparison).
         generations.install(try Self.randomGeneration(
             tracks: tracks, hidden: options.rnn.hiddenSize, dimension: options.graph.embeddingDimension))
         let producer = try KafkaProducer(configuration: ProducerConfiguration(client: client), logger: logger)
         defer { producer.close(timeout: .seconds(30)) }
-        let cycle = try MusicRetrainCycle(
+        let cycle = try SequenceRetrainStep(
             options: options, store: store, generations: generations, producer: producer, logger: logger)
         progress("cycle: one retrain cycle with the production settings (a random generation of the same shape serves)…")
 
@@ -254,8 +254,8 @@ public struct RetrainBenchmark: Sendable {
         let watch = Mutex(CycleWatch())
         let cancel = Atomic<Bool>(false)
         if let cycleSettings {
-            let cycle = try MusicRetrainCycle(
-                options: MusicRetrainCycle.Options(settings: cycleSettings), store: environment.store,
+            let cycle = try SequenceRetrainStep(
+                options: SequenceRetrainStep.Options(settings: cycleSettings), store: environment.store,
                 generations: ModelGenerations(), producer: nil, logger: logger)
             let started = ContinuousClock.now
             let context = RetrainContext(

@@ -37,5 +37,12 @@ extension C3POStage.Settings: StageDefinition {
     public var servesRetrainedModel: Bool { true }
     public var generationLoaders: [GenerationLoader] { [TimingGeneration.loader(modelName: modelName)] }
 
+    /// Retrains the open predictor on the stored sends and feedback (``TimingRetrainStep``).
+    public func retrainStep(_ setup: RetrainSetup) throws -> (any RetrainStep)? {
+        TimingRetrainStep(
+            store: setup.store, generations: setup.generations, holdoutFraction: setup.settings.holdoutFraction,
+            promoteMargin: setup.settings.promoteMargin)
+    }
+
     public func makeStage(_ setup: StageSetup) throws -> any PipelineStage { C3POStage(settings: self) }
 }

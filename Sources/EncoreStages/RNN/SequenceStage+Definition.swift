@@ -23,5 +23,14 @@ extension SequenceStage.Settings: StageDefinition {
     public var servesRetrainedModel: Bool { true }
     public var generationLoaders: [GenerationLoader] { [MusicGeneration.loader] }
 
+    /// Retrains the graph model and the RNN on the stored listens (``SequenceRetrainStep``).
+    public func retrainStep(_ setup: RetrainSetup) throws -> (any RetrainStep)? {
+        var options = SequenceRetrainStep.Options(settings: setup.settings)
+        options.topicPrefix = setup.topicPrefix
+        return try SequenceRetrainStep(
+            options: options, store: setup.store, generations: setup.generations, producer: setup.producer,
+            logger: setup.logger)
+    }
+
     public func makeStage(_ setup: StageSetup) throws -> any PipelineStage { SequenceStage(settings: self) }
 }

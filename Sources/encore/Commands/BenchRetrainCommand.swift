@@ -99,7 +99,7 @@ struct BenchRetrainCommand: AsyncParsableCommand {
             print("    peak RSS   \(mib(cycle.peakResidentBytes))" + (cycle.peakIsCycleOnly
                 ? " during the cycle (RSS at its start \(cycle.residentAtStartBytes.map(mib) ?? "?"))" : " (whole process)"))
             let m = cycle.outcome.candidateMetrics
-            print("    outcome    \(cycle.outcome.promoted ? "promoted rnn@\(cycle.outcome.generation ?? 0)" : "kept"): \(cycle.outcome.reason); "
+            print("    outcome    \(cycle.outcome.decision == .promoted ? "promoted rnn@\(cycle.outcome.version ?? 0)" : cycle.outcome.decision.rawValue): \(cycle.outcome.reason); "
                 + "holdout hr@20 \(f(m["hr@20"] ?? 0, 4)), popularity \(f(m["popularity_hr@20"] ?? 0, 4)), \(Int(m["points"] ?? 0)) points")
         }
         print("  total            \(f(Date().timeIntervalSince(started))) s")

@@ -4,17 +4,17 @@ import EncoreKafka
 import EncoreModels
 import EncoreNumerics
 import EncorePipeline
-import EncoreStages
 import EncoreStore
 import EncoreTraining
 import Foundation
 import Logging
 import Synchronization
 
-/// The music half of a retrain cycle: snapshot the listens → graph model (LightGCN, warm-started
-/// from the previous cycle) → item embeddings → RNN (warm-started from the serving generation)
-/// → judge candidate against the serving generation on the latest listens → promote, publish the
-/// item embeddings and install, or keep the serving generation and say why.
+/// The RNN stage's retrain step: snapshot the listens → graph model (LightGCN, warm-started from
+/// the previous cycle) → item embeddings → RNN (warm-started from the serving generation) → judge
+/// candidate against the serving generation on the latest listens → promote in the registry and
+/// publish the item embeddings, or keep the serving generation and say why. The cycle installs
+/// what was promoted (docs/ARCHITECTURE.md, "The path of one retrain cycle").
 ///
 /// **Holdout.** The candidate trains on listens before a cut-off (the last `holdout_fraction` of
 /// the time span is held out). Candidate and serving generation are scored by the same
@@ -24,14 +24,11 @@ import Synchronization
 /// promoted generation is the one that was judged (it has not seen the holdout; the live states
 /// catch up by replay).
 ///
-/// **C-3PO.** After the music generation, the open predictor is retrained on the notification
-/// history and judged the same way (held-out latest sends, log loss); see ``TimingRetrainStep``.
-///
 /// **Embeddings.** `graph_model: lightgcn` embeds the items by LightGCN; `cooccurrence` by the
 /// skip-gram embedding over listening sessions (useful while the graph is tiny). Any other model
 /// of the zoo (`gte`, `dccf`, `sheaf`, `peco`) is retrained and promoted on its own holdout recall
 /// (``GraphRetrainStep``) and the RNN's items are embedded by co-occurrence.
-public final class MusicRetrainCycle: RetrainCycle, Sendable {
+public final class SequenceRetrainStep: RetrainStep, Sendable {
     public struct Options: Sendable {
         public var settings: RetrainSettings
         /// RNN shape and optimiser (epochs come from the settings).
@@ -42,8 +39,6 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         /// candidate, to show (and test) that promotion refuses it.
         public var shuffleTrainingTracks = false
         public var topicPrefix = ""
-        /// Also retrain the C-3PO open predictor from the store's notification history.
-        public var retrainTiming = true
 
         public init(settings: RetrainSettings) {
             self.settings = settings
@@ -77,26 +72,9 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         self.logger = logger
     }
 
-    public func run(_ context: RetrainContext) throws -> RetrainOutcome {
-        var outcome = try runMusic(context)
-        guard options.retrainTiming, !context.isCancelled() else { return outcome }
-        do {
-            let timing = try TimingRetrainStep(
-                store: store, generations: generations, holdoutFraction: options.settings.holdoutFraction,
-                promoteMargin: options.settings.promoteMargin
-            ).run(progress: context.progress, isCancelled: context.isCancelled)
-            outcome.candidateMetrics.merge(timing.metrics) { a, _ in a }
-            outcome.reason += "; " + timing.reason
-            context.progress(timing.reason)
-        } catch {
-            // The music generation stands on its own; a C-3PO failure keeps the serving predictor.
-            outcome.reason += "; c3po not retrained: \(error)"
-            context.progress("c3po not retrained: \(error)")
-        }
-        return outcome
-    }
+    public var modelName: String { SequenceModel.modelName }
 
-    private func runMusic(_ context: RetrainContext) throws -> RetrainOutcome {
+    public func run(_ context: RetrainContext) throws -> RetrainStepOutcome {
         let settings = options.settings
         // Wall seconds per phase, returned with the candidate's metrics (`seconds_<phase>`; not
         // stored with the artifact) for `encore bench retrain` and the logs.
@@ -213,8 +191,8 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         let servingHR = currentMetrics["hr@20"] ?? popularityReport.hitRate(at: 20)
         let servingName = current?.label ?? PopularityBaseline.modelName
         if candidateHR < servingHR * (1 - settings.promoteMargin) {
-            return RetrainOutcome(
-                promoted: false, generation: nil,
+            return RetrainStepOutcome(
+                modelName: modelName, decision: .kept,
                 reason: String(
                     format: "kept %@: candidate hr@20 %.4f is worse than the serving %.4f by more than the %.0f%% margin",
                     servingName, candidateHR, servingHR, settings.promoteMargin * 100) + graphSuffix,
@@ -242,11 +220,9 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         }
         try registry.registry.promote(name: SequenceModel.modelName, version: version, atMs: nowMs)
         try publishEmbeddings(items, label: embeddingLabel)
-        let generation = MusicGeneration(id: Int64(version), model: model, embeddingSource: embeddingLabel)
-        generations.install(generation)
         lap("promote")
-        return RetrainOutcome(
-            promoted: true, generation: Int64(version),
+        return RetrainStepOutcome(
+            modelName: modelName, decision: .promoted, version: Int64(version),
             reason: String(format: "candidate hr@20 %.4f vs serving %@ %.4f", candidateHR, servingName, servingHR)
                 + graphSuffix,
             candidateMetrics: candidateMetrics.merging(timings) { $1 }, currentMetrics: currentMetrics)
@@ -268,9 +244,7 @@ public final class MusicRetrainCycle: RetrainCycle, Sendable {
         try producer.flush(timeout: .seconds(60))
     }
 
-    private static func cancelled() -> RetrainOutcome {
-        RetrainOutcome(promoted: false, generation: nil, reason: "cancelled: the service is shutting down")
-    }
+    private static func cancelled() -> RetrainStepOutcome { .cancelled(SequenceModel.modelName) }
 
     static func metrics(_ report: SequenceRankingReport) -> [String: Double] {
         [
