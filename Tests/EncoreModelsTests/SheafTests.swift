@@ -180,8 +180,9 @@ extension SheafTrainer {
         let data = try BatchRecommenderConformance.syntheticData()
         let one = try SheafRecommender.fit(interactions: data.train, configuration: Self.configuration(threads: 1))
         let two = try SheafRecommender.fit(interactions: data.train, configuration: Self.configuration(threads: 2))
-        #expect(one.parameters == two.parameters)
-        #expect(one.readout == two.readout)
+        // Equal to OpenBLAS's rounding: the thread count changes how it splits a GEMM (BLASRounding).
+        #expect(BLASRounding.agree(one.parameters, two.parameters))
+        #expect(BLASRounding.agree(one.readout.storage, two.readout.storage))
         #expect(one.trainedEpochs == 2)
     }
 

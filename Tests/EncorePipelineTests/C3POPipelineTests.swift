@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreKafka
 import EncoreModels
+import EncoreNumerics
 @testable import EncorePipeline
 @testable import EncoreStages
 import EncoreSimulation
@@ -223,7 +224,19 @@ struct C3POPipelineTests {
         }
         let one = replay(maximumQueue: 1), many = replay(maximumQueue: 256), again = replay(maximumQueue: 256)
         #expect(one.count == events.filter { if case .request = $0 { true } else { false } }.count)
-        #expect(one == many && many == again)
+        // The same decisions: ids, actions, times and reasons exactly; p(open) to OpenBLAS's
+        // rounding (a request scored in a batch of 256 may round differently from one scored
+        // alone; see BLASRounding).
+        func same(_ a: [NotificationDecision], _ b: [NotificationDecision]) -> Bool {
+            guard a.count == b.count else { return false }
+            for (x, y) in zip(a, b) {
+                var aligned = y
+                aligned.pOpen = x.pOpen
+                guard x == aligned, BLASRounding.agree([Float(x.pOpen)], [Float(y.pOpen)]) else { return false }
+            }
+            return true
+        }
+        #expect(same(one, many) && many == again)
         #expect(Set(one.map(\.action)).count == 3, "send, delay and suppress all occur")
         #expect(one.allSatisfy { $0.model == "c3po@1" })
     }
