@@ -111,7 +111,10 @@ let package = Package(
         ),
 
         // Tests (Swift Testing).
-        .testTarget(name: "EncoreCoreTests", dependencies: ["EncoreCore"], swiftSettings: swiftSettings),
+        // Fixtures/ holds the contract corpus, read through #filePath, not bundled.
+        .testTarget(
+            name: "EncoreCoreTests", dependencies: ["EncoreCore"], exclude: ["Fixtures"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "EncoreNumericsTests", dependencies: ["EncoreNumerics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EncoreKafkaTests",
