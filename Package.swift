@@ -138,7 +138,10 @@ let package = Package(
         ),
 
         // Tests (Swift Testing).
-        .testTarget(name: "EncoreCoreTests", dependencies: ["EncoreCore"], swiftSettings: swiftSettings),
+        // Fixtures/ holds the contract corpus, read through #filePath, not bundled.
+        .testTarget(
+            name: "EncoreCoreTests", dependencies: ["EncoreCore"], exclude: ["Fixtures"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "EncoreNumericsTests", dependencies: ["EncoreNumerics", "EncoreCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EncoreKafkaTests",
