@@ -22,7 +22,10 @@ import Testing
             let file = try repositoryFile("pipelines/" + name)
             #expect(
                 text == file,
-                "PipelineCatalog.builtInFiles[\(name)] differs from pipelines/\(name): copy the file into PipelineCatalog+BuiltIn.swift")
+                """
+                PipelineCatalog.builtInFiles[\(name)] differs from pipelines/\(name): \
+                copy the file into PipelineCatalog+BuiltIn.swift
+                """)
         }
     }
 
@@ -38,9 +41,14 @@ import Testing
         let file = try repositoryFile("config/encore.yaml")
         #expect(
             ServiceConfiguration.builtInFile == file,
-            "ServiceConfiguration.builtInFile differs from config/encore.yaml: copy the file into ServiceConfiguration+BuiltIn.swift")
-        let builtIn = try ServiceConfiguration.parse(ServiceConfiguration.builtInFile, source: ServiceConfiguration.builtInSource)
-        let shipped = try ServiceConfiguration.load(path: root.appendingPathComponent("config/encore.yaml").path, environment: [:])
+            """
+            ServiceConfiguration.builtInFile differs from config/encore.yaml: \
+            copy the file into ServiceConfiguration+BuiltIn.swift
+            """)
+        let builtIn = try ServiceConfiguration.parse(
+            ServiceConfiguration.builtInFile, source: ServiceConfiguration.builtInSource)
+        let shipped = try ServiceConfiguration.load(
+            path: root.appendingPathComponent("config/encore.yaml").path, environment: [:])
         #expect(builtIn == shipped)
     }
 
@@ -48,7 +56,9 @@ import Testing
     /// change safely while other suites run; `encore demo` from /tmp checks that path); any other
     /// missing directory is a one-line error naming it.
     @Test func aMissingNamedDirectoryIsAnErrorNamingIt() {
-        let error = #expect(throws: ConfigurationError.self) { try PipelineCatalog.load(directory: "/nonexistent/pipelines") }
+        let error = #expect(throws: ConfigurationError.self) {
+            try PipelineCatalog.load(directory: "/nonexistent/pipelines")
+        }
         #expect(error?.description == "/nonexistent/pipelines: no such directory")
     }
 }

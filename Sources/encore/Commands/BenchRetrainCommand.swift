@@ -40,7 +40,8 @@ struct BenchRetrainCommand: AsyncParsableCommand {
     @Option(help: "What to measure: all, cycle or ingest.") var part = "all"
     @Option(help: "Listens consumed per ingestion run.") var ingestEvents = 300_000
     @Option(help: "Partitions of encore.listens on the embedded broker.") var partitions = 16
-    @Option(help: "Directory of pipeline definitions (default: pipelines/ if present, else the built-in ones).") var pipelines: String?
+    @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+    var pipelines: String?
     @Option(help: "Hidden size of the serving GRU in the ingestion runs.") var hidden = 128
     @Option(help: "Item embedding size of the serving GRU in the ingestion runs.") var dim = 64
 

@@ -25,7 +25,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Partitions per topic.") var partitions: Int = 16
     @Option(help: "Share of listens corrupted on purpose (dead-letter path).") var corruptionRate: Double = 0.0005
     @Option(help: "Keep the SQLite state in this file (default: a temporary file).") var store: String?
-    @Option(help: "Directory of pipeline definitions (default: pipelines/ if present, else the built-in ones).") var pipelines: String?
+    @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+    var pipelines: String?
     @Option(help: "Log level.") var logLevel: String = "warning"
     @Option(help: "Port of the status page and metrics while the demo runs (0: no HTTP server).") var httpPort: Int = 8090
     @Flag(help: "Do not retrain at the end of each simulated day (the baselines serve throughout).") var noRetrain = false

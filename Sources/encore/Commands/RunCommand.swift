@@ -15,9 +15,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
 
-    @Option(
-        help: "Directory of pipeline definitions (also $ENCORE_PIPELINES_DIRECTORY; default: pipelines/ if present, else the built-in ones)."
-    )
+    @Option(help: "Directory of pipeline definitions (also $ENCORE_PIPELINES_DIRECTORY; default: pipelines/).")
     var pipelines: String?
 
     func run() async throws {
