@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "EncorePipeline",
             dependencies: [
-                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation", "EncoreNumerics",
+                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreNumerics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +75,8 @@ let package = Package(
         .target(
             name: "EncoreStages",
             dependencies: [
-                "EncoreCore", "EncorePipeline", "EncoreStore", "EncoreModels", "EncoreNumerics",
+                "EncoreCore", "EncorePipeline", "EncoreStore", "EncoreModels", "EncoreNumerics", "EncoreEvaluation",
+                "EncoreKafka", "EncoreTraining", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,8 +107,8 @@ let package = Package(
         .target(
             name: "EncoreApp",
             dependencies: [
-                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreEvaluation",
-                "EncoreSimulation", "EncorePipeline", "EncoreStages", "EncoreNumerics", "EncoreServer", "EncoreTraining",
+                "EncoreCore", "EncoreKafka", "EncoreStore", "EncoreModels", "EncoreSimulation", "EncorePipeline",
+                "EncoreStages", "EncoreServer", "EncoreTraining",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -177,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EncoreAppTests",
-            dependencies: ["EncoreApp", "EncorePipeline", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["EncoreApp", "EncorePipeline", "EncoreStages", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,16 +7,25 @@
 # collect samples, then screenshots http://127.0.0.1:PORT/ and checks the page's endpoints.
 #
 # Usage: scripts/screenshot-status.sh [OUTPUT.png]
-#   ENCORE_BIN                 encore binary (default .build/debug/encore, built if missing)
-#   ENCORE_SCREENSHOT_PORT     HTTP port (default 18080)
-#   ENCORE_SCREENSHOT_SECONDS  seconds of traffic before the screenshot (default 20)
+#   SCREENSHOT_BIN      encore binary (default .build/debug/encore, built if missing)
+#   SCREENSHOT_PORT     HTTP port (default 18080)
+#   SCREENSHOT_SECONDS  seconds of traffic before the screenshot (default 20)
+# The script's settings stay out of the ENCORE_ prefix: encore reads every ENCORE_* variable it
+# inherits as its own configuration and rejects unknown ones (they are usually typos).
 # Needs Chromium (Debian: apt-get install -y chromium). Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for old in ENCORE_BIN ENCORE_SCREENSHOT_PORT ENCORE_SCREENSHOT_SECONDS; do
+    if [ -n "${!old+set}" ]; then
+        echo "$old was renamed (now SCREENSHOT_BIN, SCREENSHOT_PORT, SCREENSHOT_SECONDS):" \
+            "encore rejects ENCORE_* variables it does not know" >&2
+        exit 2
+    fi
+done
 OUTPUT=${1:-status-page.png}
-PORT=${ENCORE_SCREENSHOT_PORT:-18080}
-SECONDS_OF_TRAFFIC=${ENCORE_SCREENSHOT_SECONDS:-20}
-BIN=${ENCORE_BIN:-.build/debug/encore}
+PORT=${SCREENSHOT_PORT:-18080}
+SECONDS_OF_TRAFFIC=${SCREENSHOT_SECONDS:-20}
+BIN=${SCREENSHOT_BIN:-.build/debug/encore}
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$CHROME" ]; then
     echo "headless Chromium not found (Debian: apt-get install -y chromium)" >&2

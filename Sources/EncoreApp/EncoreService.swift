@@ -28,6 +28,7 @@ public struct EncoreService: Sendable {
         // Before any metric is created (the pipelines create theirs in their initializers).
         let metricsRegistry = MetricsBootstrap.prometheus()
         let catalog = try PipelineCatalog.load(directory: configuration.pipelines.directory, registry: .standard)
+        logger.info("pipeline definitions", metadata: ["source": "\(catalog.origin)"])
         let definitions = try catalog.selecting(configuration.pipelines.enabled)
         let topology = try KafkaTopology(configuration: configuration, logger: logger)
         defer { topology.shutdown() }

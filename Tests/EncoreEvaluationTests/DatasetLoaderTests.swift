@@ -59,9 +59,8 @@ import Testing
         for u in 0..<5 { #expect(a.train.columns(inRow: u).allSatisfy { !a.test.contains(row: u, column: $0) }) }
     }
 
-    @Test func sharedLastfmLoads() throws {
-        let directory = "../shared/data/lastfm"
-        try #require(FileManager.default.fileExists(atPath: directory + "/train.tsv"))
+    @Test func repositoryLastfmLoads() throws {
+        let directory = try RepositoryData.directory("lastfm", containing: "train.tsv")
         let data = try DatasetLoader.load(directory: directory, format: .tsv)
         #expect(data.train.nonzeroCount == 42_135)
         #expect(data.test.nonzeroCount == 10_533)

@@ -5,12 +5,11 @@ import Testing
 
 @testable import EncoreModels
 
-/// A short real-data run (spec §11.8, reduced): LightGCN on the shared Last.fm split beats the
+/// A short real-data run (spec §11.8, reduced): LightGCN on the Last.fm split in `data/lastfm` beats the
 /// popularity baseline computed in the same run. The long parity runs are in BENCHMARKS.md.
 @Suite struct LightGCNLastfmTests {
     @Test func beatsPopularityAfterAFewEpochs() throws {
-        let directory = "../shared/data/lastfm"
-        try #require(FileManager.default.fileExists(atPath: directory + "/train.tsv"), "shared Last.fm data not found")
+        let directory = try RepositoryData.directory("lastfm", containing: "train.tsv")
         let data = try DatasetLoader.load(directory: directory, format: .tsv)
         var configuration = LightGCNConfiguration()
         configuration.epochs = 3

@@ -3,8 +3,8 @@ import EncorePipeline
 import Foundation
 import Logging
 
-/// Encore's service configuration: `config/encore.yaml`, then `ENCORE_*` environment variables,
-/// then command-line flags (each later source wins).
+/// Encore's service configuration: `config/encore.yaml` (built in when the working directory has
+/// none), then `ENCORE_*` environment variables, then command-line flags (each later source wins).
 ///
 /// Everything is validated when loaded; a problem is reported with the file (or variable), the
 /// field and the line.
@@ -45,15 +45,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     public struct Pipelines: Sendable, Equatable {
-        public var directory = "pipelines"
+        /// The default `pipelines` falls back to the built-in definitions when the working directory
+        /// has no such directory (see ``PipelineCatalog/load(directory:)``).
+        public var directory = PipelineCatalog.defaultDirectory
         /// Names of the pipelines to run; empty = every definition in the directory.
         public var enabled: [String] = []
     }
 
     /// The HTTP server (health, metrics, recommendations, status page).
     public struct HTTP: Sendable, Equatable {
-        /// TCP port; 0 (the default without a configuration file) disables the server. The
-        /// shipped `config/encore.yaml` sets 8080.
+        /// TCP port; 0 (the default of a file without `http.port`) disables the server. The
+        /// shipped `config/encore.yaml`, also built in, sets 8080.
         public var port = 0
         /// Interface to bind.
         public var host = "127.0.0.1"
@@ -210,7 +212,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Loads `path` (a missing default file means defaults), then the environment.
+    /// The name the built-in configuration file reports in errors.
+    public static let builtInSource = "built-in:config/encore.yaml"
+
+    /// Loads `path`, then the environment.
+    ///
+    /// Without `path` or `ENCORE_CONFIG`, reads `config/encore.yaml` of the working directory, or
+    /// ``builtInFile`` (the same text) when there is none, so that the binary behaves the same
+    /// from anywhere. A file that was named but is missing is an error.
     public static func load(
         path: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> ServiceConfiguration {
@@ -224,6 +233,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             configuration = try parse(text, source: file)
         } else if explicit != nil {
             throw ConfigurationError(source: file, field: "", message: "no such file")
+        } else {
+            configuration = try parse(builtInFile, source: builtInSource)
         }
         try configuration.applyEnvironment(environment)
         return configuration

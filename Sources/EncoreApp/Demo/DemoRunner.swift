@@ -34,7 +34,9 @@ public struct DemoRunner: Sendable {
         public var corruptionRate = 0.0005
         /// SQLite file; `nil` = a temporary file removed afterwards.
         public var storePath: String?
-        public var pipelinesDirectory = "pipelines"
+        /// Directory of pipeline definitions; the default falls back to the built-in ones when the
+        /// working directory has no `pipelines/` (see ``PipelineCatalog/load(directory:)``).
+        public var pipelinesDirectory = PipelineCatalog.defaultDirectory
         /// Port of the HTTP server (status page, metrics); 0: none.
         public var httpPort = 8090
         /// Run a retrain cycle at the end of every simulated day but the last.
@@ -61,7 +63,9 @@ public struct DemoRunner: Sendable {
             users: options.users, tracks: options.tracks, artists: max(10, options.tracks / 10), days: options.days,
             seed: options.seed
         ))
-        let definitions = try PipelineCatalog.load(directory: options.pipelinesDirectory, registry: .standard).definitions
+        let catalog = try PipelineCatalog.load(directory: options.pipelinesDirectory, registry: .standard)
+        logger.info("pipeline definitions", metadata: ["source": "\(catalog.origin)"])
+        let definitions = catalog.definitions
         var configuration = ServiceConfiguration()
         configuration.kafka.partitions = options.partitions
         let topology = try KafkaTopology(configuration: configuration, logger: logger)

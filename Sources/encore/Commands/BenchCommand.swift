@@ -21,7 +21,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Listen events.") var events: Int = 1_000_000
         @Option(help: "Partitions of encore.listens (the embedded broker keeps ~4–5 MB per partition).") var partitions: Int = 64
         @Option(help: "Records per batch (one SQLite transaction each).") var batchRecords: Int = 500
-        @Option(help: "Directory of pipeline definitions.") var pipelines: String = "pipelines"
+        @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+        var pipelines: String?
         @Option(help: "Music stage to measure: popularity (the definition in pipelines/) or rnn (a GRU generation of the sizes below).")
         var stage: String = "popularity"
         @Option(help: "RNN hidden size (with --stage rnn).") var hidden: Int = 128
@@ -39,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.events = events
             benchmark.partitions = partitions
             benchmark.batchRecords = batchRecords
-            benchmark.pipelinesDirectory = pipelines
+            benchmark.pipelinesDirectory = try PipelinesDirectory.resolve(pipelines)
             benchmark.stage = stage
             benchmark.rnnHidden = hidden
             benchmark.rnnDimension = dim

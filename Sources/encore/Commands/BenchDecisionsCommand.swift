@@ -22,7 +22,8 @@ struct BenchDecisionsCommand: AsyncParsableCommand {
     @Option(help: "Pipeline batch: records at most.") var batchRecords = 200
     @Option(help: "Pipeline batch: wait at most (ms).") var maxWaitMs = 2
     @Option(help: "Distinct users (keys).") var users = 10_000
-    @Option(help: "Directory of pipeline definitions.") var pipelines = "pipelines"
+    @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+    var pipelines: String?
     @Option(help: "librdkafka fetch.wait.max.ms of the pipeline's and the reader's consumers (librdkafka default 500).") var fetchWaitMs = 1
 
     func run() async throws {
@@ -35,7 +36,7 @@ struct BenchDecisionsCommand: AsyncParsableCommand {
         benchmark.batchRecords = batchRecords
         benchmark.maxWaitMs = maxWaitMs
         benchmark.users = users
-        benchmark.pipelinesDirectory = pipelines
+        benchmark.pipelinesDirectory = try PipelinesDirectory.resolve(pipelines)
         benchmark.fetchWaitMs = fetchWaitMs
         let result = try await benchmark.run(logger: logger) { line in
             print(line)

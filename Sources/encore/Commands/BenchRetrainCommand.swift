@@ -40,7 +40,8 @@ struct BenchRetrainCommand: AsyncParsableCommand {
     @Option(help: "What to measure: all, cycle or ingest.") var part = "all"
     @Option(help: "Listens consumed per ingestion run.") var ingestEvents = 300_000
     @Option(help: "Partitions of encore.listens on the embedded broker.") var partitions = 16
-    @Option(help: "Directory of pipeline definitions.") var pipelines = "pipelines"
+    @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+    var pipelines: String?
     @Option(help: "Hidden size of the serving GRU in the ingestion runs.") var hidden = 128
     @Option(help: "Item embedding size of the serving GRU in the ingestion runs.") var dim = 64
 
@@ -63,7 +64,7 @@ struct BenchRetrainCommand: AsyncParsableCommand {
         benchmark.measureIngestion = part != "cycle"
         benchmark.ingestEvents = ingestEvents
         benchmark.partitions = partitions
-        benchmark.pipelinesDirectory = pipelines
+        benchmark.pipelinesDirectory = try PipelinesDirectory.resolve(pipelines)
         benchmark.rnnHidden = hidden
         benchmark.rnnDimension = dim
         let started = Date()

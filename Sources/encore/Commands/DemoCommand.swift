@@ -25,7 +25,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Partitions per topic.") var partitions: Int = 16
     @Option(help: "Share of listens corrupted on purpose (dead-letter path).") var corruptionRate: Double = 0.0005
     @Option(help: "Keep the SQLite state in this file (default: a temporary file).") var store: String?
-    @Option(help: "Directory of pipeline definitions.") var pipelines: String = "pipelines"
+    @Option(help: "Directory of pipeline definitions (default: pipelines/, or built-in ones without it).")
+    var pipelines: String?
     @Option(help: "Log level.") var logLevel: String = "warning"
     @Option(help: "Port of the status page and metrics while the demo runs (0: no HTTP server).") var httpPort: Int = 8090
     @Flag(help: "Do not retrain at the end of each simulated day (the baselines serve throughout).") var noRetrain = false
@@ -51,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.partitions = partitions
         options.corruptionRate = corruptionRate
         options.storePath = store
-        options.pipelinesDirectory = pipelines
+        options.pipelinesDirectory = try PipelinesDirectory.resolve(pipelines)
         options.httpPort = httpPort
         options.retrainDaily = !noRetrain
         options.linger = .seconds(linger)

@@ -15,8 +15,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServiceOptions
 
+    @Option(help: "Directory of pipeline definitions (also $ENCORE_PIPELINES_DIRECTORY; default: pipelines/).")
+    var pipelines: String?
+
     func run() async throws {
-        let configuration = try options.resolve()
+        var configuration = try options.resolve()
+        if let pipelines { configuration.pipelines.directory = try PipelinesDirectory.resolve(pipelines) }
         let logger = LogBootstrap.logger(configuration)
         try await EncoreService(configuration: configuration, logger: logger).run()
     }
