@@ -186,15 +186,32 @@ let package = Package(
             dependencies: ["EncoreBench", "EncoreSimulation", "EncoreStore", "EncoreCore"],
             swiftSettings: swiftSettings
         ),
+        // The embedded-broker harness the pipeline, stage and CLI tests share.
+        .target(
+            name: "EncoreTestSupport",
+            dependencies: [
+                "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreStages", "EncoreStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/EncoreTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EncorePipelineTests",
             dependencies: [
-                "encore",  // the process-level crash test runs the real executable
-                "EncorePipeline", "EncoreStages", "EncoreApp", "EncoreTraining", "EncoreKafka", "EncoreStore",
-                "EncoreSimulation", "EncoreModels", "EncoreNumerics", "EncoreCore",
+                "EncorePipeline", "EncoreStages", "EncoreTestSupport", "EncoreKafka", "EncoreStore", "EncoreCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoreStagesTests",
+            dependencies: [
+                "EncoreStages", "EncorePipeline", "EncoreTestSupport", "EncoreTraining", "EncoreKafka", "EncoreStore",
+                "EncoreSimulation", "EncoreModels", "EncoreNumerics", "EncoreCore",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -214,8 +231,10 @@ let package = Package(
         .testTarget(
             name: "EncoreCLITests",
             dependencies: [
-                "encore",  // ModelsCommand parsing
-                "EncoreStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "encore",  // ModelsCommand parsing; the process-level crash test runs the real executable
+                "EncoreStore", "EncoreTestSupport", "EncoreCore", "EncoreKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

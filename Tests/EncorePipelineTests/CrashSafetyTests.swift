@@ -3,6 +3,7 @@ import EncoreKafka
 import EncorePipeline
 import EncoreStages
 import EncoreStore
+import EncoreTestSupport
 import Foundation
 import GRDB
 import Testing

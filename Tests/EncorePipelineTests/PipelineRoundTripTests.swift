@@ -3,6 +3,7 @@ import EncoreKafka
 import EncorePipeline
 import EncoreStages
 import EncoreStore
+import EncoreTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(3)))

@@ -2,6 +2,7 @@ import EncoreCore
 import EncoreKafka
 import EncorePipeline
 import EncoreStore
+import EncoreTestSupport
 import Foundation
 import Testing
 

@@ -7,16 +7,18 @@ import Foundation
 import Logging
 import Synchronization
 
+/// Shared by the test targets (EncorePipelineTests, EncoreStagesTests, EncoreCLITests).
+///
 /// An embedded broker with Encore's topics under a unique prefix, a store file, and helpers to
 /// produce inputs, run pipelines and read outputs — all through the production classes.
-final class PipelineHarness: Sendable {
-    let broker: EmbeddedBroker
-    let prefix: String
-    let storePath: String
-    let logger: Logger
-    let producer: KafkaProducer
+public final class PipelineHarness: Sendable {
+    public let broker: EmbeddedBroker
+    public let prefix: String
+    public let storePath: String
+    public let logger: Logger
+    public let producer: KafkaProducer
 
-    init(partitions: Int32 = 4) throws {
+    public init(partitions: Int32 = 4) throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         self.logger = logger
@@ -39,12 +41,12 @@ final class PipelineHarness: Sendable {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
     }
 
-    var client: KafkaClientConfiguration { KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers) }
+    public var client: KafkaClientConfiguration { KafkaClientConfiguration(bootstrapServers: broker.bootstrapServers) }
 
-    func topic(_ topic: EncoreTopic) -> String { topic.name(prefix: prefix) }
+    public func topic(_ topic: EncoreTopic) -> String { topic.name(prefix: prefix) }
 
     /// Produces raw records, keyed, and waits for their delivery.
-    func produce(_ topic: EncoreTopic, _ records: [(key: String, value: [UInt8])]) throws {
+    public func produce(_ topic: EncoreTopic, _ records: [(key: String, value: [UInt8])]) throws {
         for record in records {
             try producer.send(topic: self.topic(topic), key: Array(record.key.utf8), value: record.value)
         }
@@ -52,7 +54,7 @@ final class PipelineHarness: Sendable {
     }
 
     /// A fresh environment on the harness's store file (or another one).
-    func environment(fault: FaultInjection? = nil, storePath: String? = nil) throws -> PipelineEnvironment {
+    public func environment(fault: FaultInjection? = nil, storePath: String? = nil) throws -> PipelineEnvironment {
         var environment = try PipelineEnvironment.open(
             storePath: storePath ?? self.storePath, kafka: client, topicPrefix: prefix
         )
@@ -65,7 +67,7 @@ final class PipelineHarness: Sendable {
     /// Runs `definition` until `done(status)` holds (or 90 s pass), then stops it gracefully.
     /// Returns the final status and the error the runner ended with, if any.
     @discardableResult
-    func run(
+    public func run(
         _ definition: PipelineDefinition, fault: FaultInjection? = nil, until done: @escaping @Sendable (PipelineStatus) -> Bool
     ) async throws -> (status: PipelineStatus, error: (any Error)?) {
         try await run(
@@ -74,7 +76,7 @@ final class PipelineHarness: Sendable {
 
     /// Runs a prepared runner until `done(status)` holds (or 90 s pass), then stops it gracefully.
     @discardableResult
-    func run(
+    public func run(
         _ runner: PipelineRunner, until done: @escaping @Sendable (PipelineStatus) -> Bool
     ) async throws -> (status: PipelineStatus, error: (any Error)?) {
         let task = Task { try await runner.run() }
@@ -94,12 +96,12 @@ final class PipelineHarness: Sendable {
     }
 
     /// Reads every record of an output topic (from the beginning) until `count` arrived or 30 s pass.
-    func readAll(_ topic: EncoreTopic, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
+    public func readAll(_ topic: EncoreTopic, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
         try readAll(topicNamed: self.topic(topic), expecting: count)
     }
 
     /// Reads every record of a topic by its full name (e.g. a test stage's own output topic).
-    func readAll(topicNamed name: String, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
+    public func readAll(topicNamed name: String, expecting count: Int) throws -> [(value: [UInt8], headers: [KafkaHeader])] {
         let consumer = try KafkaConsumer(
             configuration: ConsumerConfiguration(client: client, groupID: "reader-\(UUID().uuidString)", topics: [name]),
             logger: logger, startOffsets: { _ in [:] }
@@ -120,18 +122,18 @@ final class PipelineHarness: Sendable {
         return result
     }
 
-    func store() throws -> EncoreStore { try EncoreStore(path: storePath) }
+    public func store() throws -> EncoreStore { try EncoreStore(path: storePath) }
 }
 
 extension Array where Element == KafkaHeader {
-    subscript(header name: String) -> String? {
+    public subscript(header name: String) -> String? {
         first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 }
 
 /// Test definitions with small batches, so that a stream spans many batches.
-enum TestDefinitions {
-    static func music(maxRecords: Int = 50, debounceSeconds: Int64 = 0) -> PipelineDefinition {
+public enum TestDefinitions {
+    public static func music(maxRecords: Int = 50, debounceSeconds: Int64 = 0) -> PipelineDefinition {
         var settings = PopularityBaseline.Settings()
         settings.topK = 5
         settings.debounce = .seconds(debounceSeconds)
@@ -141,7 +143,7 @@ enum TestDefinitions {
         )
     }
 
-    static func notifications(maxRecords: Int = 50) -> PipelineDefinition {
+    public static func notifications(maxRecords: Int = 50) -> PipelineDefinition {
         PipelineDefinition(
             name: "notifications", consumerGroup: "notifications-\(UUID().uuidString)",
             inputs: [.notificationEvents, .notificationRequests],
@@ -151,10 +153,10 @@ enum TestDefinitions {
 }
 
 /// Seeded test streams.
-enum TestStreams {
-    static let day0: Int64 = 1_767_571_200_000  // 2026-01-05T00:00Z
+public enum TestStreams {
+    public static let day0: Int64 = 1_767_571_200_000  // 2026-01-05T00:00Z
 
-    static func listens(_ count: Int, users: Int = 37, tracks: Int = 101) -> [(key: String, value: [UInt8])] {
+    public static func listens(_ count: Int, users: Int = 37, tracks: Int = 101) -> [(key: String, value: [UInt8])] {
         (0..<count).map { index in
             let user = "user-\(index % users)"
             let event = ListenEvent(
@@ -165,7 +167,7 @@ enum TestStreams {
         }
     }
 
-    static func requests(_ count: Int, users: Int = 13) -> [(key: String, value: [UInt8])] {
+    public static func requests(_ count: Int, users: Int = 13) -> [(key: String, value: [UInt8])] {
         (0..<count).map { index in
             let user = "user-\(index % users)"
             let request = NotificationRequest(

@@ -1,6 +1,6 @@
 import EncoreCore
 import EncoreModels
-@testable import EncorePipeline
+import EncorePipeline
 @testable import EncoreStages
 import Testing
 

@@ -2,10 +2,11 @@ import EncoreCore
 import EncoreKafka
 import EncoreModels
 import EncoreNumerics
-@testable import EncorePipeline
+import EncorePipeline
 @testable import EncoreStages
 import EncoreSimulation
 import EncoreStore
+import EncoreTestSupport
 import EncoreTraining
 import Foundation
 import Testing

@@ -1,4 +1,3 @@
-import EncoreApp
 import EncoreCore
 import EncoreKafka
 import EncoreModels
@@ -6,6 +5,7 @@ import EncorePipeline
 import EncoreStages
 import EncoreSimulation
 import EncoreStore
+import EncoreTestSupport
 import Foundation
 import Logging
 import Synchronization

@@ -1,7 +1,7 @@
 import EncoreModels
 import Testing
 
-@testable import EncorePipeline
+import EncorePipeline
 @testable import EncoreStages
 
 @Suite("RNN user state")

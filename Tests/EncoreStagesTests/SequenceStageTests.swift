@@ -2,10 +2,11 @@ import EncoreCore
 import EncoreModels
 import EncoreNumerics
 import EncoreStore
+import EncoreTestSupport
 import Foundation
 import Testing
 
-@testable import EncorePipeline
+import EncorePipeline
 @testable import EncoreStages
 
 /// The RNN stage through the real pipeline (embedded broker, SQLite): the live state equals the

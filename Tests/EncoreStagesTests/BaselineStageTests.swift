@@ -1,5 +1,5 @@
 import EncoreCore
-@testable import EncorePipeline
+import EncorePipeline
 @testable import EncoreStages
 import Testing
 

@@ -1,6 +1,7 @@
 import EncoreCore
 import EncoreKafka
 import EncoreStore
+import EncoreTestSupport
 import Foundation
 import GRDB
 import Testing
