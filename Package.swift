@@ -200,7 +200,7 @@ let package = Package(
             name: "EncorePipelineTests",
             dependencies: [
                 "EncorePipeline", "EncoreStages", "EncoreTestSupport", "EncoreKafka", "EncoreStore", "EncoreCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "EncoreModels", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
