@@ -129,8 +129,8 @@ let package = Package(
         .executableTarget(
             name: "encore",
             dependencies: [
-                "EncoreApp", "EncoreBench", "EncoreCore", "EncoreKafka", "EncorePipeline", "EncoreServer",
-                "EncoreSimulation", "EncoreStages", "EncoreStore", "EncoreTraining",
+                "EncoreApp", "EncoreBench", "EncoreCore", "EncoreKafka", "EncoreModels", "EncorePipeline",
+                "EncoreServer", "EncoreSimulation", "EncoreStages", "EncoreStore", "EncoreTraining",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,7 +10,7 @@ import Foundation
 public struct GenerationSummary: Sendable, Equatable {
     public var name: String
     public var version: Int
-    public var status: String
+    public var status: ModelStatus
     public var createdMs: Int64
     public var floatCount: Int
     /// Evaluation metrics, sorted by name.

@@ -1,3 +1,4 @@
+import EncoreStore
 import Metrics
 
 /// The model gauges, set from the registry whenever `/metrics` is scraped:
@@ -7,7 +8,7 @@ import Metrics
 /// - `encore_model_metric{model,metric}`: its evaluation metrics (from the metadata).
 enum ModelGauges {
     static func update(_ generations: [GenerationSummary], nowMs: Int64) {
-        for generation in generations where generation.status == "promoted" {
+        for generation in generations where generation.status == .promoted {
             let model = [("model", generation.name)]
             Gauge(label: "encore_model_generation", dimensions: model).record(generation.version)
             Gauge(label: "encore_model_age_seconds", dimensions: model)

@@ -100,7 +100,7 @@ struct StatusPage {
             html += "<th>evaluation metrics</th><th>metadata</th></tr>\n"
             for generation in snapshot.generations {
                 html += "<tr><td>\(esc(generation.reference))</td>"
-                html += "<td class=\"\(generation.status == "promoted" ? "ok" : "")\">\(esc(generation.status))</td>"
+                html += "<td class=\"\(generation.status == .promoted ? "ok" : "")\">\(esc(generation.status.rawValue))</td>"
                 html += "<td>\(timestamp(generation.createdMs))</td>"
                 html += "<td>\(duration(ms: snapshot.nowWallMs - generation.createdMs))</td>"
                 html += "<td class=\"n\">\(generation.floatCount)</td><td>"

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The model registry: immutable model generations (metadata JSON + one Float32 blob) by name
-/// and version, with a status (`candidate`, `promoted`, `retired`).
+/// and version, with a ``ModelStatus`` (`candidate`, `promoted`, `retired`).
 ///
 /// Versions count up per name from 1. The blob is stored as little-endian Float32, so a model
 /// written on one machine loads on any other.
@@ -16,13 +16,13 @@ public struct ModelRegistry: Sendable {
         public var name: String
         public var version: Int
         public var createdMs: Int64
-        public var status: String
+        public var status: ModelStatus
         public var metadataJSON: String
         public var floatCount: Int
     }
 
     /// Saves a new version of `name` and returns its version number.
-    public func save(name: String, metadataJSON: String, blob: [Float], createdMs: Int64, status: String = "candidate")
+    public func save(name: String, metadataJSON: String, blob: [Float], createdMs: Int64, status: ModelStatus = .candidate)
         throws(StoreError) -> Int
     {
         let data = blob.withUnsafeBufferPointer { buffer in
@@ -40,7 +40,7 @@ public struct ModelRegistry: Sendable {
                     INSERT INTO model_registry (name, version, created_ms, status, metadata_json, blob)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [name, version, createdMs, status, metadataJSON, data]
+                arguments: [name, version, createdMs, status.rawValue, metadataJSON, data]
             )
             return version
         }
@@ -68,32 +68,58 @@ public struct ModelRegistry: Sendable {
                 blob[index] = Float(bitPattern: bits)
             }
         }
+        let entryName: String = row["name"], entryVersion: Int = row["version"]
         let entry = Entry(
-            name: row["name"], version: row["version"], createdMs: row["created_ms"], status: row["status"],
+            name: entryName, version: entryVersion, createdMs: row["created_ms"],
+            status: try Self.status(row["status"], of: entryName, version: entryVersion),
             metadataJSON: row["metadata_json"], floatCount: blob.count
         )
         return (entry, blob)
     }
 
     /// All generations, newest first.
+    ///
+    /// - Throws: ``StoreError`` `corrupt` when a stored status is not a ``ModelStatus``.
     public func list(name: String? = nil) throws(StoreError) -> [Entry] {
-        try store.read { db in
+        let rows = try store.read { db in
             let sql = """
                 SELECT name, version, created_ms, status, metadata_json, length(blob) / 4 FROM model_registry
                 \(name == nil ? "" : "WHERE name = ?") ORDER BY created_ms DESC, name, version DESC
                 """
-            return try Row.fetchAll(db, sql: sql, arguments: name.map { [$0] } ?? []).map {
-                Entry(name: $0[0], version: $0[1], createdMs: $0[2], status: $0[3], metadataJSON: $0[4], floatCount: $0[5])
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: name.map { [$0] } ?? [])
         }
+        var entries: [Entry] = []
+        entries.reserveCapacity(rows.count)
+        for row in rows {
+            let entryName: String = row[0], entryVersion: Int = row[1]
+            entries.append(
+                Entry(
+                    name: entryName, version: entryVersion, createdMs: row[2],
+                    status: try Self.status(row[3], of: entryName, version: entryVersion), metadataJSON: row[4],
+                    floatCount: row[5]))
+        }
+        return entries
     }
 
-    /// Sets the status of one generation (`promoted`, `retired`, …).
-    public func setStatus(name: String, version: Int, status: String) throws(StoreError) {
+    /// The ``ModelStatus`` of a stored status text.
+    ///
+    /// - Throws: ``StoreError`` `corrupt` naming the generation and the unknown text.
+    static func status(_ text: String, of name: String, version: Int) throws(StoreError) -> ModelStatus {
+        guard let status = ModelStatus(rawValue: text) else {
+            throw StoreError(
+                .corrupt,
+                "model \(name)@\(version) has unknown status '\(text)' (expected "
+                    + ModelStatus.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
+        return status
+    }
+
+    /// Sets the status of one generation.
+    public func setStatus(name: String, version: Int, status: ModelStatus) throws(StoreError) {
         let changed = try store.write { db in
             try db.execute(
                 sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
-                arguments: [status, name, version])
+                arguments: [status.rawValue, name, version])
             return db.changesCount
         }
         if changed == 0 { throw StoreError(.notFound, "no model \(name)@\(version) in the registry") }
@@ -101,7 +127,7 @@ public struct ModelRegistry: Sendable {
 
     /// The promoted generation of `name`, or `nil` when none is.
     public func promoted(name: String) throws(StoreError) -> Entry? {
-        try list(name: name).first { $0.status == Self.promotedStatus }
+        try list(name: name).first { $0.status == .promoted }
     }
 
     /// Promotes `name@version`: the generation serving until now (if another) becomes `retired`,
@@ -121,16 +147,16 @@ public struct ModelRegistry: Sendable {
             let previous = try Int.fetchOne(
                 db,
                 sql: "SELECT version FROM model_registry WHERE name = ? AND status = ? ORDER BY version DESC LIMIT 1",
-                arguments: [name, Self.promotedStatus]
+                arguments: [name, ModelStatus.promoted.rawValue]
             )
             if previous == version { return previous }
             try db.execute(
                 sql: "UPDATE model_registry SET status = ? WHERE name = ? AND status = ?",
-                arguments: [Self.retiredStatus, name, Self.promotedStatus]
+                arguments: [ModelStatus.retired.rawValue, name, ModelStatus.promoted.rawValue]
             )
             try db.execute(
                 sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
-                arguments: [Self.promotedStatus, name, version]
+                arguments: [ModelStatus.promoted.rawValue, name, version]
             )
             try db.execute(
                 sql: "INSERT INTO model_promotions (name, version, promoted_ms) VALUES (?, ?, ?)",
@@ -168,11 +194,11 @@ public struct ModelRegistry: Sendable {
             )
             try db.execute(
                 sql: "UPDATE model_registry SET status = ? WHERE name = ? AND status = ?",
-                arguments: [Self.retiredStatus, name, Self.promotedStatus]
+                arguments: [ModelStatus.retired.rawValue, name, ModelStatus.promoted.rawValue]
             )
             try db.execute(
                 sql: "UPDATE model_registry SET status = ? WHERE name = ? AND version = ?",
-                arguments: [Self.promotedStatus, name, to]
+                arguments: [ModelStatus.promoted.rawValue, name, to]
             )
             return (from, to)
         }
@@ -200,11 +226,4 @@ public struct ModelRegistry: Sendable {
             ).map { Promotion(name: $0[0], version: $0[1], promotedMs: $0[2], rolledBackMs: $0[3]) }
         }
     }
-
-    /// The status of the generation serving requests.
-    public static let promotedStatus = "promoted"
-    /// The status of a generation that served before and was replaced or rolled back.
-    public static let retiredStatus = "retired"
-    /// The status of a generation saved but never promoted.
-    public static let candidateStatus = "candidate"
 }

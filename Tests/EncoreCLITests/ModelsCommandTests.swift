@@ -51,7 +51,7 @@ import Testing
         }
         let registry = ModelRegistry(store: try EncoreStore(path: path))
         #expect(try registry.promoted(name: "m")?.version == 1)
-        #expect(try registry.list(name: "m").first { $0.version == 2 }?.status == "retired")
+        #expect(try registry.list(name: "m").first { $0.version == 2 }?.status == .retired)
     }
 
     @Test func retrainSaysSoWhenNoServiceAnswers() async throws {

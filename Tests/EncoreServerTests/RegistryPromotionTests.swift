@@ -10,16 +10,16 @@ import Testing
         return registry
     }
 
-    private func statuses(_ registry: ModelRegistry, _ name: String = "lightgcn") throws -> [Int: String] {
+    private func statuses(_ registry: ModelRegistry, _ name: String = "lightgcn") throws -> [Int: ModelStatus] {
         Dictionary(uniqueKeysWithValues: try registry.list(name: name).map { ($0.version, $0.status) })
     }
 
     @Test func promotionRetiresThePreviouslyPromotedGeneration() throws {
         let registry = try registry(versions: 3)
         #expect(try registry.promote(name: "lightgcn", version: 1, atMs: 10) == nil)
-        #expect(try statuses(registry) == [1: "promoted", 2: "candidate", 3: "candidate"])
+        #expect(try statuses(registry) == [1: .promoted, 2: .candidate, 3: .candidate])
         #expect(try registry.promote(name: "lightgcn", version: 3, atMs: 20) == 1)
-        #expect(try statuses(registry) == [1: "retired", 2: "candidate", 3: "promoted"])
+        #expect(try statuses(registry) == [1: .retired, 2: .candidate, 3: .promoted])
         #expect(try registry.promoted(name: "lightgcn")?.version == 3)
         // Promoting the serving generation again changes nothing and logs nothing.
         #expect(try registry.promote(name: "lightgcn", version: 3, atMs: 30) == 3)
@@ -33,12 +33,12 @@ import Testing
         }
         let first = try registry.rollback(name: "lightgcn", atMs: 40)
         #expect(first.from == 3 && first.to == 2)
-        #expect(try statuses(registry) == [1: "retired", 2: "promoted", 3: "retired"])
+        #expect(try statuses(registry) == [1: .retired, 2: .promoted, 3: .retired])
         let second = try registry.rollback(name: "lightgcn", atMs: 50)
         #expect(second.from == 2 && second.to == 1)
-        #expect(try statuses(registry) == [1: "promoted", 2: "retired", 3: "retired"])
+        #expect(try statuses(registry) == [1: .promoted, 2: .retired, 3: .retired])
         #expect(throws: StoreError.self) { try registry.rollback(name: "lightgcn", atMs: 60) }
-        #expect(try statuses(registry) == [1: "promoted", 2: "retired", 3: "retired"])
+        #expect(try statuses(registry) == [1: .promoted, 2: .retired, 3: .retired])
         let log = try registry.promotions(name: "lightgcn")
         #expect(log.map(\.rolledBackMs) == [40, 50, nil])
         #expect(log.map(\.version) == [3, 2, 1])
@@ -65,6 +65,6 @@ import Testing
         _ = try registry.save(name: "other", metadataJSON: "{}", blob: [], createdMs: 5)
         try registry.promote(name: "other", version: 1, atMs: 6)
         try registry.promote(name: "lightgcn", version: 1, atMs: 7)
-        #expect(try statuses(registry, "other") == [1: "promoted"])
+        #expect(try statuses(registry, "other") == [1: .promoted])
     }
 }

@@ -120,9 +120,26 @@ import Testing
         #expect(loaded.blob.map(\.bitPattern) == blob.map(\.bitPattern))
         #expect(loaded.entry.metadataJSON == #"{"dim":2}"#)
         #expect(try registry.load(name: "lightgcn").entry.version == 2)
-        try registry.setStatus(name: "lightgcn", version: 2, status: "promoted")
-        #expect(try registry.list().map(\.status) == ["promoted", "candidate"])
+        try registry.setStatus(name: "lightgcn", version: 2, status: .promoted)
+        #expect(try registry.list().map(\.status) == [.promoted, .candidate])
         #expect(throws: StoreError.self) { try registry.load(name: "missing") }
+    }
+
+    @Test func registryRejectsAnUnknownStoredStatus() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("encore-status-\(UUID()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let registry = ModelRegistry(store: try EncoreStore(path: path))
+        _ = try registry.save(name: "lightgcn", metadataJSON: "{}", blob: [1], createdMs: 1)
+        // The column is text: a status written by something else than this enum must not pass silently.
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE model_registry SET status = 'serving' WHERE name = 'lightgcn'")
+        }
+        let reads: [() throws -> Void] = [{ _ = try registry.list() }, { _ = try registry.load(name: "lightgcn") }]
+        for read in reads {
+            let error = #expect(throws: StoreError.self) { try read() }
+            #expect(error?.code == .corrupt)
+            #expect(error?.reason.contains("'serving'") == true)
+        }
     }
 }
 

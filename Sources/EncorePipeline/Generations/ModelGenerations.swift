@@ -66,7 +66,7 @@ public final class ModelGenerations: Sendable {
             let current = current(named: loader.modelName)
             if onlyMissing, current != nil { continue }
             let entries = try registry.list(name: loader.modelName)
-            var chosen = entries.first { $0.status == ModelRegistry.promotedStatus }
+            var chosen = entries.first { $0.status == .promoted }
             if chosen == nil, loader.fallsBackToNewest, current == nil { chosen = entries.max { $0.version < $1.version } }
             guard let chosen, current?.version != Int64(chosen.version) else { continue }
             let (entry, blob) = try registry.load(name: loader.modelName, version: chosen.version)

@@ -82,7 +82,7 @@ public final class C3POStage: PipelineStage {
     public func loadPredictor(from store: EncoreStore) throws -> Int? {
         let registry = ModelRegistry(store: store)
         let entries = try registry.list(name: settings.modelName)
-        guard let chosen = entries.filter({ $0.status == "promoted" }).max(by: { $0.version < $1.version })
+        guard let chosen = entries.filter({ $0.status == .promoted }).max(by: { $0.version < $1.version })
             ?? entries.max(by: { $0.version < $1.version })
         else { return nil }
         let (entry, blob) = try registry.load(name: settings.modelName, version: chosen.version)

@@ -75,7 +75,7 @@ public struct TimingRetrainStep: RetrainStep {
         }
         let version = try TimingTraining.save(
             candidate, to: store, metrics: metrics.merging(report.metrics) { a, _ in a }, epochs: report.epochs,
-            status: "candidate")
+            status: .candidate)
         try ModelRegistry(store: store).promote(
             name: TimingPredictor.modelName, version: version, atMs: Int64(Date().timeIntervalSince1970 * 1000))
         metrics["c3po_version"] = Double(version)
@@ -91,7 +91,7 @@ public struct TimingRetrainStep: RetrainStep {
     private func servingPredictor() throws -> (predictor: TimingPredictor, version: Int)? {
         if let current = generations.currentTiming { return (current.predictor, Int(current.version)) }
         guard let promoted = try ModelRegistry(store: store).list(name: TimingPredictor.modelName)
-            .first(where: { $0.status == ModelRegistry.promotedStatus })
+            .first(where: { $0.status == .promoted })
         else { return nil }
         let artifact = try ArtifactRegistry(store: store).load(name: TimingPredictor.modelName, version: promoted.version)
         return (try TimingPredictor(artifact: artifact), promoted.version)

@@ -34,7 +34,7 @@ struct GraphRetrainStep: Sendable {
         options.epochs = epochs
         options.threads = threads
         let registry = ArtifactRegistry(store: store)
-        let promoted = try registry.registry.list(name: kind.name).first { $0.status == ModelRegistry.promotedStatus }
+        let promoted = try registry.registry.list(name: kind.name).first { $0.status == .promoted }
         let previous = try promoted.map { try registry.load(name: kind.name, version: $0.version) }
         let candidate = try kind.fit(interactions: train, options: options, warmStart: nil) { progress_, _ in
             progress(String(format: "%@ epoch %d/%d loss %.4f %.1fs", kind.name, progress_.epoch, progress_.epochCount,

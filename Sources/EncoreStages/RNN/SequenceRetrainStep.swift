@@ -30,21 +30,32 @@ import Synchronization
 /// (``GraphRetrainStep``) and the RNN's items are embedded by co-occurrence.
 public final class SequenceRetrainStep: RetrainStep, Sendable {
     public struct Options: Sendable {
+        /// The pipeline's `retrain:` settings (epochs, threads, holdout, margin, graph model).
         public var settings: RetrainSettings
-        /// RNN shape and optimiser (epochs come from the settings).
+        /// RNN shape and optimiser: ``EncoreModels/SequenceModelConfiguration``'s defaults (epochs
+        /// and threads come from the settings).
         public var rnn = SequenceModelConfiguration()
-        /// LightGCN shape (epochs come from the settings).
-        public var graph = LightGCNConfiguration()
+        /// LightGCN shape and optimiser (epochs and threads come from the settings): ``cycleGraph``.
+        public var graph = Self.cycleGraph
         /// Train on listens whose tracks are shuffled across the corpus: a deliberately worse
         /// candidate, to show (and test) that promotion refuses it.
         public var shuffleTrainingTracks = false
+        /// Prefix of the Kafka topic names (the embeddings topic is published under it).
         public var topicPrefix = ""
 
         public init(settings: RetrainSettings) {
             self.settings = settings
-            rnn.hiddenSize = 128
+        }
+
+        /// The one place where a retrain cycle's LightGCN differs from
+        /// ``EncoreModels/LightGCNConfiguration``'s defaults: batch 4096 and learning rate 0.004
+        /// (the model's are 2048 and 0.001). These are the values the cycle has used since it was
+        /// written (commit dc19129); kept so that retraining does not change.
+        public static var cycleGraph: LightGCNConfiguration {
+            var graph = LightGCNConfiguration()
             graph.batchSize = 4096
             graph.learningRate = 0.004
+            return graph
         }
     }
 

@@ -7,6 +7,7 @@ extension GraphModelKind {
         comparisonEpochs: 100,
         configure: { options in
             var configuration = LightGCNConfiguration()
+            // Deliberately not the model's 1000 (the spec's full schedule): `encore train`'s budget.
             configuration.epochs = options.epochs ?? 100
             configuration.batchSize = options.batchSize ?? configuration.batchSize
             configuration.embeddingDimension = options.embeddingDimension ?? configuration.embeddingDimension

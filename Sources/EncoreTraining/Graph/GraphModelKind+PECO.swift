@@ -9,6 +9,8 @@ extension GraphModelKind {
         comparisonEpochs: 100,
         configure: { options in
             var configuration = PECOConfiguration()
+            // Deliberately not LightGCN's defaults (1000 epochs, batch 2048, lr 0.001): the fast
+            // schedule named above.
             configuration.backbone.epochs = options.epochs ?? 100
             configuration.backbone.batchSize = options.batchSize ?? 8192
             configuration.backbone.embeddingDimension = options.embeddingDimension ?? configuration.backbone.embeddingDimension

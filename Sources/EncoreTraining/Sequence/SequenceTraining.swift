@@ -36,7 +36,7 @@ public enum SequenceTraining {
         emit("split \(split): cut-off \(cutoff / 1000) s, \(train.events.count) training events")
         let (items, embeddingSeconds) = try measureSeconds { try itemTable(options, train: train, itemCount: data.log.itemCount) }
         emit(String(format: "items %@ d=%d (%.2fs)", items.source, items.dimension, embeddingSeconds))
-        let configuration = options.configuration
+        let configuration = options.model
         emit(
             "rnn gru H=\(configuration.hiddenSize) window=\(configuration.window) lanes=\(configuration.lanes) "
                 + "lr=\(configuration.learningRate) beta=\(configuration.longWeight) epochs=\(configuration.epochs) "
@@ -124,11 +124,11 @@ public enum SequenceTraining {
         if options.embeddings == "lightgcn" || options.embeddings.hasPrefix("lightgcn:epochs=") {
             // A graph generation trained here on the training events only (no leakage past the cut-off).
             var configuration = LightGCNConfiguration()
-            configuration.embeddingDimension = options.embeddingDimension
+            configuration.embeddingDimension = options.cooccurrence.dimension
             configuration.epochs = options.embeddings.hasPrefix("lightgcn:epochs=")
                 ? Int(options.embeddings.dropFirst("lightgcn:epochs=".count)) ?? 100 : 100
-            configuration.seed = options.seed
-            configuration.threads = options.threads
+            configuration.seed = options.model.seed
+            configuration.threads = options.model.threads
             var users = [Int32](), items = [Int32]()
             for user in 0..<train.userCount {
                 for index in train.offsets[user]..<train.offsets[user + 1] {
@@ -161,12 +161,8 @@ public enum SequenceTraining {
                 .invalidInput,
                 "unknown embeddings '\(options.embeddings)' (cooccurrence[:epochs=…,window=…,min=…,negatives=…,dim=…,sub=…,lr=…,pop=…] or lightgcn:ARTIFACT)")
         }
-        var configuration = CooccurrenceEmbedding.Configuration()
-        configuration.dimension = options.embeddingDimension
-        configuration.minimumCount = options.minimumCount
-        configuration.epochs = options.embeddingEpochs
-        configuration.seed = options.seed
-        configuration.popularityAxis = options.popularityAxis
+        var configuration = options.cooccurrence
+        configuration.seed = options.model.seed
         if let colon = options.embeddings.firstIndex(of: ":") {
             for pair in options.embeddings[options.embeddings.index(after: colon)...].split(separator: ",") {
                 let parts = pair.split(separator: "=").map(String.init)

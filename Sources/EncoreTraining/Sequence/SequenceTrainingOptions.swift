@@ -8,43 +8,16 @@ public struct SequenceTrainingOptions: Sendable {
     public var format: String?
     /// Split: `temporal:FRACTION` or `at:EPOCH_SECONDS`.
     public var split = "temporal:0.2"
-    /// Training epochs (6: with the softmax loss, more Adam steps kept helping on both data sets).
-    public var epochs = 6
-    /// Hidden size H.
-    public var hiddenSize = 128
-    /// Co-occurrence embedding size d.
-    public var embeddingDimension = 64
-    /// Adam learning rate.
-    public var learningRate: Float = 1e-3
-    /// Seed of embeddings, initialisation and order.
-    public var seed: UInt64 = 2024
-    /// Threads (lanes split across them).
-    public var threads = 1
-    /// Parallel user lanes (32 × window 32: four times the Adam steps per epoch of 128 × 64,
-    /// which the small data sets need).
-    public var lanes = 32
-    /// BPTT window.
-    public var window = 32
-    /// Weight β of the long-term loss.
-    public var longWeight: Float = 1
-    /// Loss of the short head.
-    public var loss: SequenceLoss = .softmax
-    /// Whether the short head learns the repeat term over the user's history.
-    public var historyFeatures = true
-    /// Initial softmax temperature.
-    public var temperature: Float = 10
-    /// Largest item count trained with the full softmax (else sampled).
-    public var fullSoftmaxItems = 8192
-    /// Popularity-sampled negatives per window (sampled softmax).
-    public var sampledNegatives = 2048
+    /// The RNN's hyperparameters: ``EncoreModels/SequenceModelConfiguration``, whose defaults are
+    /// the model's, except where ``commandModel`` says otherwise.
+    public var model = Self.commandModel
+    /// The co-occurrence item embedding (``EncoreModels/CooccurrenceEmbedding``): its
+    /// configuration's defaults except where ``commandCooccurrence`` says otherwise. Its
+    /// `dimension` is the item space's size d (also of a LightGCN table trained here); its seed is
+    /// always the model's.
+    public var cooccurrence = Self.commandCooccurrence
     /// Item space: `cooccurrence` or `lightgcn:ARTIFACT` (a LightGCN artifact trained on the same indices).
     public var embeddings = "cooccurrence"
-    /// Weight of the co-occurrence table's popularity coordinate (0: none; 1 was best on ml-100k).
-    public var popularityAxis: Float = 1
-    /// Minimum training plays for a co-occurrence vector.
-    public var minimumCount = 5
-    /// Co-occurrence epochs (20: much better on the simulator, about the same on ml-100k).
-    public var embeddingEpochs = 20
     /// Evaluate every N epochs (0: only at the end).
     public var evaluateEvery = 0
     /// Where to write the artifact.
@@ -59,23 +32,30 @@ public struct SequenceTrainingOptions: Sendable {
         self.dataSource = dataSource
     }
 
-    /// The model configuration these options describe.
-    var configuration: SequenceModelConfiguration {
-        var configuration = SequenceModelConfiguration()
-        configuration.hiddenSize = hiddenSize
-        configuration.epochs = epochs
-        configuration.learningRate = learningRate
-        configuration.seed = seed
-        configuration.threads = threads
-        configuration.lanes = lanes
-        configuration.window = window
-        configuration.longWeight = longWeight
-        configuration.loss = loss
-        configuration.temperature = temperature
-        configuration.historyFeatures = historyFeatures
-        configuration.fullSoftmaxItems = fullSoftmaxItems
-        configuration.sampledNegatives = sampledNegatives
-        return configuration
+    /// The RNN configuration of `encore train|eval --model rnn`: the one place where the command
+    /// deliberately differs from ``EncoreModels/SequenceModelConfiguration``'s defaults
+    /// (10 epochs, 128 lanes, window 64).
+    public static var commandModel: SequenceModelConfiguration {
+        var model = SequenceModelConfiguration()
+        // 6 epochs: with the softmax loss, more Adam steps kept helping on both data sets.
+        model.epochs = 6
+        // 32 lanes × window 32: four times the Adam steps per epoch of 128 × 64, which the small
+        // data sets need.
+        model.lanes = 32
+        model.window = 32
+        return model
+    }
+
+    /// The co-occurrence embedding of `encore train|eval --model rnn`: the one place where the
+    /// command deliberately differs from ``EncoreModels/CooccurrenceEmbedding/Configuration``'s
+    /// defaults (5 epochs, no popularity coordinate).
+    public static var commandCooccurrence: CooccurrenceEmbedding.Configuration {
+        var cooccurrence = CooccurrenceEmbedding.Configuration()
+        // 20 epochs: much better on the simulator, about the same on ml-100k.
+        cooccurrence.epochs = 20
+        // Weight of the popularity coordinate: 1 was best on ml-100k.
+        cooccurrence.popularityAxis = 1
+        return cooccurrence
     }
 }
 
@@ -95,22 +75,22 @@ extension SequenceTrainingOptions {
                 guard let loss = SequenceLoss(rawValue: value) else {
                     throw ModelError(.invalidInput, "unknown loss '\(value)' (softmax or cosine)")
                 }
-                self.loss = loss
+                model.loss = loss
                 continue
             }
             guard let number = Double(value), number >= 0 else {
                 throw ModelError(.invalidInput, "bad rnn setting '\(pair)'")
             }
             switch key {
-            case "history": historyFeatures = number != 0
-            case "tau": temperature = Float(number)
-            case "full": fullSoftmaxItems = Int(number)
-            case "negatives": sampledNegatives = Int(number)
-            case "lanes": lanes = Int(number)
-            case "window": window = Int(number)
-            case "beta": longWeight = Float(number)
-            case "pop": popularityAxis = Float(number)
-            case "epochs-emb": embeddingEpochs = Int(number)
+            case "history": model.historyFeatures = number != 0
+            case "tau": model.temperature = Float(number)
+            case "full": model.fullSoftmaxItems = Int(number)
+            case "negatives": model.sampledNegatives = Int(number)
+            case "lanes": model.lanes = Int(number)
+            case "window": model.window = Int(number)
+            case "beta": model.longWeight = Float(number)
+            case "pop": cooccurrence.popularityAxis = Float(number)
+            case "epochs-emb": cooccurrence.epochs = Int(number)
             default: throw ModelError(.invalidInput, "unknown rnn setting '\(key)' (\(Self.settingNames))")
             }
         }

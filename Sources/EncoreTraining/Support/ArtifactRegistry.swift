@@ -13,7 +13,7 @@ public struct ArtifactRegistry: Sendable {
 
     /// Saves an artifact as the next version of its model; returns `name@version`.
     @discardableResult
-    public func save(_ artifact: ModelArtifact, status: String = "candidate") throws -> String {
+    public func save(_ artifact: ModelArtifact, status: ModelStatus = .candidate) throws -> String {
         let header = try artifact.header()
         let version = try registry.save(
             name: header.modelName, metadataJSON: artifact.metadataJSON, blob: artifact.blob,

@@ -98,7 +98,7 @@ public enum TimingTraining {
     @discardableResult
     public static func save(
         _ predictor: TimingPredictor, to store: EncoreStore, metrics: [String: Double], epochs: Int,
-        status: String = "promoted", createdMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        status: ModelStatus = .promoted, createdMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
     ) throws -> Int {
         let artifact = try predictor.artifact(metrics: metrics, trainedEpochs: epochs, dataFingerprint: "", users: 0)
         return try ModelRegistry(store: store).save(

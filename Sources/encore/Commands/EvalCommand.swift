@@ -1,4 +1,5 @@
 import ArgumentParser
+import EncoreModels
 import EncoreTraining
 import Foundation
 
@@ -52,7 +53,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
         if model == "rnn" {
             var options = SequenceTrainingOptions(dataSource: data)
-            (options.format, options.split, options.artifactPath, options.threads) = (format, split, artifact, threads)
+            (options.format, options.split, options.artifactPath, options.model.threads) = (format, split, artifact, threads)
             try SequenceTraining.evaluate(options, emit: GraphTraining.writeLine)
             return
         }

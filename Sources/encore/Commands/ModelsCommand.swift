@@ -35,7 +35,7 @@ struct ModelsCommand: AsyncParsableCommand {
                     [
                         summary.reference.padding(
                             toLength: max(24, summary.reference.count), withPad: " ", startingAt: 0),
-                        summary.status.padding(toLength: 9, withPad: " ", startingAt: 0), utc(summary.createdMs),
+                        summary.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), utc(summary.createdMs),
                         metrics.joined(separator: " "),
                     ].joined(separator: "  "))
             }
@@ -57,7 +57,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let entry = try registry.load(name: model.name, version: version).entry
             let summary = GenerationSummary(entry: entry)
             print(
-                "\(summary.reference)  \(summary.status)  created \(utc(summary.createdMs)) UTC  \(summary.floatCount) floats"
+                "\(summary.reference)  \(summary.status.rawValue)  created \(utc(summary.createdMs)) UTC  \(summary.floatCount) floats"
             )
             for metric in summary.metrics { print("  metric \(metric.name) = \(metric.value)") }
             for fact in summary.facts { print("  \(fact.name): \(fact.value)") }

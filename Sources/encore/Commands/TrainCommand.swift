@@ -1,4 +1,5 @@
 import ArgumentParser
+import EncoreModels
 import EncoreTraining
 import Foundation
 
@@ -36,7 +37,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Stop once recall@K reaches this value at an evaluation (see --eval-every).") var targetRecall:
         Double?
     @Option(help: "rnn: temporal:FRACTION (last share of time is test) or at:EPOCH_SECONDS.") var split = "temporal:0.2"
-    @Option(help: "rnn: hidden size H (multiple of 8).") var hidden = 128
+    @Option(help: "rnn: hidden size H (multiple of 8; default: the model's, 128).") var hidden: Int?
     @Option(help: "rnn: item space, cooccurrence or lightgcn:ARTIFACT.") var embeddings = "cooccurrence"
     @Option(help: "rnn: more settings, key=value comma-separated (\(SequenceTrainingOptions.settingNames)).")
     var rnn = ""
@@ -57,12 +58,17 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         if model == "rnn" {
+            // Unset flags keep the options' values: the model's defaults, except where
+            // `SequenceTrainingOptions.commandModel` / `.commandCooccurrence` say otherwise.
             var options = SequenceTrainingOptions(dataSource: data)
-            (options.format, options.split, options.hiddenSize, options.embeddings) = (format, split, hidden, embeddings)
-            (options.epochs, options.embeddingDimension, options.learningRate) = (epochs ?? options.epochs, dim ?? 64, lr ?? 0.001)
-            options.seed = seed ?? options.seed
+            (options.format, options.split, options.embeddings) = (format, split, embeddings)
+            options.model.hiddenSize = hidden ?? options.model.hiddenSize
+            options.model.epochs = epochs ?? options.model.epochs
+            options.model.learningRate = lr ?? options.model.learningRate
+            options.model.seed = seed ?? options.model.seed
+            options.cooccurrence.dimension = dim ?? options.cooccurrence.dimension
             try options.apply(settings: rnn)
-            (options.threads, options.savePath, options.registryPath) = (threads, save, registry)
+            (options.model.threads, options.savePath, options.registryPath) = (threads, save, registry)
             try SequenceTraining.train(options, emit: GraphTraining.writeLine)
             return
         }
