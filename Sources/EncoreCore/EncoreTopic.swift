@@ -1,4 +1,4 @@
-/// The Kafka topics of Encore's event contract (see ARCHITECTURE.md).
+/// The Kafka topics of Encore's event contract (`schemas/README.md`, one JSON Schema per topic).
 ///
 /// Topic names can be prefixed per deployment (``name(prefix:)``) so that several Encore
 /// installations, or tests, can share one cluster.

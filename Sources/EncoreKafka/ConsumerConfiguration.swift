@@ -1,7 +1,7 @@
 /// Settings of a ``KafkaConsumer``: a balanced consumer-group member whose offsets live in SQLite.
 ///
 /// The consumer always sets `enable.auto.commit=false`, `enable.auto.offset.store=false`,
-/// `auto.offset.reset=error` and `enable.partition.eof=false` (see streaming-semantics.md §2);
+/// `auto.offset.reset=error` and `enable.partition.eof=false` (docs/design/streaming-semantics.md §2);
 /// `extra` can override them, but Encore's exactly-once state relies on those values.
 public struct ConsumerConfiguration: Sendable {
     /// Broker address and common client settings.

@@ -5,9 +5,9 @@ import Synchronization
 /// librdkafka's mock cluster in this process: a real Kafka-protocol server on 127.0.0.1.
 ///
 /// Used by `encore demo`, `encore broker` and the tests. Any Kafka client (kcat, another
-/// librdkafka, this module's consumer and producer) can connect to ``bootstrapServers``.
-/// The mock keeps only a few MB per partition (streaming-semantics.md §10) and does not implement
-/// the CreateTopics request: create topics with ``createTopics(_:)``.
+/// librdkafka, this module's consumer and producer) can connect to ``bootstrapServers``. The mock
+/// keeps only a few MB per partition (docs/design/streaming-semantics.md §10) and does not
+/// implement the CreateTopics request: create topics with ``createTopics(_:)``.
 ///
 /// Thread-safe: the mock cluster API (`rd_kafka_mock_*`) sends operations to the cluster's own
 /// thread; the handles are only destroyed by ``shutdown()`` under a lock.

@@ -3,7 +3,8 @@ import COpenBLAS
 /// Thin, shape-checked wrappers over the OpenBLAS routines Encore uses.
 ///
 /// All matrices are row-major Float32. Encore runs OpenBLAS single-threaded and splits work
-/// itself (see ARCHITECTURE.md), so call ``setThreadCount(_:)`` with 1 once at start-up.
+/// itself (docs/ARCHITECTURE.md, "Runtime model"), so call ``setThreadCount(_:)`` with 1 once at
+/// start-up.
 public enum BLAS {
     /// Sets the number of threads OpenBLAS uses internally.
     public static func setThreadCount(_ count: Int) {

@@ -3,7 +3,7 @@ import Testing
 @testable import EncoreEvaluation
 
 @Suite struct RankingMetricsTests {
-    // a = 0, b = 1, x = 2: T_u = {a, b}, ranked [a, x, b] (spec §11.7).
+    // a = 0, b = 1, x = 2: T_u = {a, b}, ranked [a, x, b] (docs/design/lightgcn.md §11.7).
     @Test func handTableAtThree() {
         let m = RankingMetrics.compute(ranked: [0, 2, 1], relevant: [0, 1], k: 3)
         #expect(m.recall == 1)

@@ -2,7 +2,8 @@ import Testing
 
 @testable import EncoreEvaluation
 
-/// Spec §9 tests 6–7: rank metrics by hand, and the three baselines on a three-session toy.
+/// docs/design/sequence-model.md §9, tests 6–7: rank metrics by hand, and the three baselines on
+/// a three-session toy.
 @Suite struct SequenceEvaluationTests {
     static func ranks(_ scores: [Float], target: Int) -> (standard: Int, conservative: Int) {
         scores.withUnsafeBufferPointer { SequenceRankingReport.ranks(scores: $0, target: target) }

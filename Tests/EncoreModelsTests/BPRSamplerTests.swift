@@ -4,7 +4,7 @@ import Testing
 
 @testable import EncoreModels
 
-/// Spec §11.6.
+/// docs/design/lightgcn.md §11.6.
 @Suite struct BPRSamplerTests {
     static func graph() -> SparseMatrix {
         var rng = SeededGenerator(seed: 8)

@@ -6,9 +6,9 @@ import Testing
 
 @testable import EncoreModels
 
-/// DCCF (spec §7.1): naive-forward equivalence, finite-difference gradient check through full
-/// layers, tiled InfoNCE equals the untiled form, mask normalisation, zero prototypes give a
-/// zero intent view, thread independence, conformance.
+/// DCCF (docs/design/graph-models.md §7.1): naive-forward equivalence, finite-difference gradient
+/// check through full layers, tiled InfoNCE equals the untiled form, mask normalisation, zero
+/// prototypes give a zero intent view, thread independence, conformance.
 @Suite struct DCCFTests {
     /// A 3-user × 4-item graph and four triplets (a repeated user and item).
     static let edges = [(0, 0), (0, 1), (1, 1), (1, 2), (2, 3), (2, 0)]

@@ -2,7 +2,8 @@ import Foundation
 
 @testable import EncoreModels
 
-/// A naive Float64 dense DCCF forward and loss written straight from the spec's definitions:
+/// A naive Float64 dense DCCF forward and loss written straight from the definitions in
+/// docs/design/graph-models.md §1:
 /// dense Ā, dense per-edge mask matrices, full InfoNCE similarity matrices (no tiling, no
 /// fused kernels). Used for the loss equivalence and as the function of the finite-difference
 /// gradient check.

@@ -6,7 +6,8 @@ import Testing
 
 @testable import EncoreModels
 
-/// GTE: the reference loop and the closed form agree; the spec's hand example; masking and tie
+/// GTE: the reference loop and the closed form agree; the hand example of
+/// docs/design/graph-models.md §7.2; masking and tie
 /// rules; conformance.
 @Suite struct GTETests {
     /// The reference algorithm, naively: dense U (M×N) = 0, I (N×N) = Id, k simultaneous steps

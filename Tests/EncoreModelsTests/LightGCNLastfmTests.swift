@@ -5,8 +5,9 @@ import Testing
 
 @testable import EncoreModels
 
-/// A short real-data run (spec §11.8, reduced): LightGCN on the Last.fm split in `data/lastfm` beats the
-/// popularity baseline computed in the same run. The long parity runs are in BENCHMARKS.md.
+/// A short real-data run (docs/design/lightgcn.md §11.8, reduced): LightGCN on the Last.fm split in
+/// `data/lastfm` beats the popularity baseline computed in the same run. The long parity runs are
+/// in BENCHMARKS.md.
 @Suite struct LightGCNLastfmTests {
     @Test func beatsPopularityAfterAFewEpochs() throws {
         let directory = try RepositoryData.directory("lastfm", containing: "train.tsv")

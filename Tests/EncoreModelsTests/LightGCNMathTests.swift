@@ -5,7 +5,7 @@ import Testing
 
 @testable import EncoreModels
 
-/// Spec §11, tests 1–5: normalisation, propagation, loss, gradient exactness.
+/// docs/design/lightgcn.md §11, tests 1–5: normalisation, propagation, loss, gradient exactness.
 @Suite struct LightGCNMathTests {
     static func handGraph() -> SparseMatrix {
         // u0–i0, u0–i1, u1–i1

@@ -64,7 +64,7 @@ import Testing
     }
 }
 
-/// Spec §11.9: stopping and resuming from a checkpoint equals an uninterrupted run.
+/// docs/design/lightgcn.md §11.9: stopping and resuming from a checkpoint equals an uninterrupted run.
 @Suite struct LightGCNResumeTests {
     @Test func resumeEqualsUninterruptedRun() throws {
         let data = try BatchRecommenderConformance.syntheticData()

@@ -6,7 +6,7 @@ import Testing
 
 @testable import EncoreModels
 
-/// Spec graph-models.md §7.4 and the open-question choices of docs/peco-open-questions.md.
+/// docs/design/graph-models.md §7.4 and the open-question choices of docs/peco-open-questions.md.
 @Suite struct PECOGeneratorTests {
     static func configuration(omega: Float, ratio: Float = 0.5, samples: Int = 3, threads: Int = 2)
         -> PECOConfiguration

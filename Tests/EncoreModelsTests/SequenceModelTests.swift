@@ -5,7 +5,8 @@ import Testing
 
 @testable import EncoreModels
 
-/// Spec §9 tests 1–4 for the cell, heads and loss, plus artifact round trip and reproducibility.
+/// docs/design/sequence-model.md §9, tests 1–4 for the cell, heads and loss, plus artifact round
+/// trip and reproducibility.
 @Suite struct SequenceModelTests {
     /// A seeded item table (N × d, random directions).
     static func items(count: Int = 12, dimension: Int = 4, seed: UInt64 = 7) -> ItemEmbeddingTable {

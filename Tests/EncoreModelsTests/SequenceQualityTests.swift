@@ -7,8 +7,9 @@ import Testing
 
 extension SequenceModelScorer: SequenceScorer {}
 
-/// Spec §9 test 8 in one run: on seeded sequences with a planted structure the RNN must beat
-/// popularity, last-item item-kNN and most-played on HR@20 and MRR@20 through the same evaluator.
+/// docs/design/sequence-model.md §9, test 8, in one run: on seeded sequences with a planted
+/// structure the RNN must beat popularity, last-item item-kNN and most-played on HR@20 and MRR@20
+/// through the same evaluator.
 ///
 /// Every item belongs to two of eight genres; every user has one genre and plays its tracks in
 /// random order without repeats, in daily sessions. The last item alone cannot tell which of

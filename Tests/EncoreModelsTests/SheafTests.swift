@@ -21,7 +21,7 @@ extension SheafTrainer {
     }
 }
 
-/// Spec graph-models.md §7.3: fused maps equal the concatenated form, Δ symmetric PSD and equal
+/// docs/design/graph-models.md §7.3: fused maps equal the concatenated form, Δ symmetric PSD and equal
 /// to the dense formula, gradient check of every parameter, α = 0 is the identity.
 @Suite struct SheafMathTests {
     static let tinyEdges = [(0, 0), (0, 1), (1, 1), (1, 2), (2, 3), (2, 0)]

@@ -1,7 +1,7 @@
 import EncoreEvaluation
 import Testing
 
-/// The spec's hand-computed metric tables (notification-timing.md §10.2).
+/// The hand-computed metric tables (docs/design/notification-timing.md §10.2).
 @Suite struct TimingMetricsTests {
     @Test func aucFromAverageRanks() {
         #expect(abs(BinaryClassificationMetrics.auc(scores: [0.9, 0.8, 0.7, 0.6], labels: [true, false, true, false]) - 0.75) < 1e-12)

@@ -2,7 +2,8 @@
 ///
 /// Every user with test events is walked from their first event: training-period events only
 /// advance the scorer; each listened test event with a previous event and a target inside the
-/// training vocabulary is a point, predicted from the state after the previous event (spec §5).
+/// training vocabulary is a point, predicted from the state after the previous event
+/// (docs/design/sequence-model.md §5).
 /// Users whose whole history is in the test period start from an empty state. Users are
 /// processed in groups sorted by history length so each wave is one batch per scorer.
 public struct SequenceEvaluator: Sendable {

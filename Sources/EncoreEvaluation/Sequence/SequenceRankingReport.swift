@@ -1,5 +1,5 @@
 /// Hit rate and MRR at several cut-offs over next-item evaluation points, with standard and
-/// conservative ranks (spec §5).
+/// conservative ranks (docs/design/sequence-model.md §5).
 ///
 /// ```
 /// rank (standard)      = 1 + #{items scoring strictly above the target}

@@ -1,8 +1,8 @@
 import EncoreNumerics
 
 /// A trained DCCF model (Ren, Xia, Zhao, Yin, Huang, "Disentangled Contrastive Collaborative
-/// Filtering", SIGIR 2023; graph-models spec §1): E⁽⁰⁾, the intent prototypes C_u and C_i, and the
-/// readout E = Σ_{l=0..L} E_l of the full forward pass, scored by ŷ(u, i) = e_uᵀ e_i.
+/// Filtering", SIGIR 2023; docs/design/graph-models.md §1): E⁽⁰⁾, the intent prototypes C_u and
+/// C_i, and the readout E = Σ_{l=0..L} E_l of the full forward pass, scored by ŷ(u, i) = e_uᵀ e_i.
 ///
 /// Training (``DCCFTrainer``) follows the reference code: graph view Ā E_l, intent view
 /// softmax(E_l C) Cᵀ, learned edge masks from both views (D⁻¹-normalised, gradients through the

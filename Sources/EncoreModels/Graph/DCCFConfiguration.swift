@@ -1,4 +1,4 @@
-/// DCCF hyperparameters; defaults are the reference code's (graph-models spec §1).
+/// DCCF hyperparameters; defaults are the reference code's (docs/design/graph-models.md §1).
 public struct DCCFConfiguration: Codable, Sendable, Equatable {
     /// Embedding size d.
     public var embeddingDimension: Int = 32

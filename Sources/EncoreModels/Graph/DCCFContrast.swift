@@ -1,7 +1,7 @@
 import EncoreNumerics
 import Foundation
 
-/// DCCF's InfoNCE term, computed in tiles (graph-models spec §1, "Tiling").
+/// DCCF's InfoNCE term, computed in tiles (docs/design/graph-models.md §1, "Tiling").
 ///
 /// For anchors A and positives P (n × d, rows L2-normalised inside: â = a / max(‖a‖, 1e-12)),
 /// s_ab = â·p̂_b / τ, e_ab = exp(s_ab), D_a = Σ_b e_ab and

@@ -2,7 +2,7 @@ import EncoreCore
 import EncoreNumerics
 import Foundation
 
-/// The DCCF training engine (Ren et al., SIGIR 2023; graph-models spec §1): exact full-graph
+/// The DCCF training engine (Ren et al., SIGIR 2023; docs/design/graph-models.md §1): exact full-graph
 /// forward and hand-written reverse pass, Adam on E⁽⁰⁾ and the two prototype tables.
 ///
 /// Forward, for l = 0 … L−1, on all n = M + N nodes:

@@ -1,9 +1,11 @@
 import EncoreNumerics
 
-/// GTE, the learning-less Graph Topology Encoder (Cai, Xia, Ren, Huang, CIKM 2023; spec §2).
+/// GTE, the learning-less Graph Topology Encoder (Cai, Xia, Ren, Huang, CIKM 2023;
+/// docs/design/graph-models.md §2).
 ///
 /// The reference starts items one-hot and users at zero and runs k simultaneous steps
-/// U ← R·I + U, I ← Rᵀ·U + I on the raw binary R. Its closed form (spec §2) is
+/// U ← R·I + U, I ← Rᵀ·U + I on the raw binary R. Its closed form
+/// (docs/design/graph-models.md §2) is
 ///
 /// ```
 /// U⁽ᵏ⁾ = Σ_{j ≥ 0, 2j+1 ≤ k} C(k, 2j+1) · R (RᵀR)ʲ        (k = 3: R RᵀR + 3R)

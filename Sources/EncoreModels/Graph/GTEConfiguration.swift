@@ -1,4 +1,4 @@
-/// GTE hyperparameters (graph-models spec §2). GTE has nothing to learn: the only model
+/// GTE hyperparameters (docs/design/graph-models.md §2). GTE has nothing to learn: the only model
 /// setting is the propagation depth k.
 public struct GTEConfiguration: Codable, Sendable, Equatable {
     /// Propagation steps k of the reference loop; scores are the weighted counts of odd paths
@@ -21,7 +21,7 @@ public struct GTEConfiguration: Codable, Sendable, Equatable {
         if threads <= 0 { throw ModelError(.invalidInput, "GTE: threads must be positive, is \(threads)") }
     }
 
-    /// The closed-form weights C(k, 2j+1) of R(RᵀR)ʲ for j = 0, 1, … (spec §2).
+    /// The closed-form weights C(k, 2j+1) of R(RᵀR)ʲ for j = 0, 1, … (docs/design/graph-models.md §2).
     public var pathWeights: [Float] {
         var weights = [Float]()
         var j = 0

@@ -5,7 +5,7 @@ import EncoreNumerics
 ///
 /// Unlike a warm start (parameters only, fresh optimizer), resuming from a checkpoint restores
 /// E⁽⁰⁾, the Adam moments and step count, and the sampler's generator state, so stopping after
-/// epoch e and resuming gives the same parameters as an uninterrupted run (spec §11.9).
+/// epoch e and resuming gives the same parameters as an uninterrupted run (docs/design/lightgcn.md §11.9).
 public struct LightGCNCheckpoint: Sendable, Codable, Equatable {
     /// Hyperparameters of the run.
     public var configuration: LightGCNConfiguration

@@ -1,4 +1,5 @@
-/// LightGCN hyperparameters; defaults are the paper's and the PyTorch reference's (spec §5).
+/// LightGCN hyperparameters; defaults are the paper's and the PyTorch reference's
+/// (docs/design/lightgcn.md §5).
 public struct LightGCNConfiguration: Codable, Sendable, Equatable {
     /// Embedding size d.
     public var embeddingDimension: Int = 64

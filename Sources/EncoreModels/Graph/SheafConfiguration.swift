@@ -1,5 +1,5 @@
 /// Sheaf4Rec hyperparameters; defaults are the reference code's (`antoniopurificato/Sheaf4Rec`,
-/// spec graph-models.md §3).
+/// docs/design/graph-models.md §3).
 public struct SheafConfiguration: Codable, Sendable, Equatable {
     /// Embedding size d.
     public var embeddingDimension: Int = 64
@@ -10,7 +10,8 @@ public struct SheafConfiguration: Codable, Sendable, Equatable {
     /// Adam learning rate.
     public var learningRate: Float = 1e-3
     /// Weight of ½(‖u⁰‖² + ‖i⁰‖² + ‖j⁰‖²)/B. The reference uses 1.0 (its `DECAY = 1e-4` constant
-    /// is never used), flagged in the spec as a probable bug; 1.0 is kept as the default for parity.
+    /// is never used), a probable bug (docs/design/graph-models.md §3); 1.0 is kept as the default
+    /// for parity.
     public var regularization: Float = 1
     /// Distinct users per mini-batch (each with one positive and one negative); an epoch has
     /// ⌊|E|/B⌋ batches (at least one).

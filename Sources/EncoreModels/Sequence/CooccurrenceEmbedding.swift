@@ -3,7 +3,7 @@ import EncoreNumerics
 import Foundation
 
 /// Skip-gram item embeddings with negative sampling (word2vec) trained on listening sessions:
-/// the item space of the RNN before any graph generation exists (spec §3).
+/// the item space of the RNN before any graph generation exists (docs/design/sequence-model.md §3).
 ///
 /// For each kept (centre, context) pair within a random window ≤ `window`:
 /// ```
@@ -14,7 +14,7 @@ import Foundation
 /// linearly from `initialLearningRate` to `finalLearningRate`. The input vectors v are the
 /// embeddings. Seeded and single-threaded, so reproducible.
 public enum CooccurrenceEmbedding {
-    /// Hyperparameters (defaults from the spec).
+    /// Hyperparameters (defaults from docs/design/sequence-model.md §3).
     public struct Configuration: Codable, Sendable, Equatable {
         /// Embedding size.
         public var dimension = 64

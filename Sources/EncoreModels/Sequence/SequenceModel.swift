@@ -2,7 +2,7 @@ import EncoreCore
 import EncoreNumerics
 import Foundation
 
-/// The incremental RNN user model (spec `sequence-model.md`): a reset-after GRU over frozen
+/// The incremental RNN user model (docs/design/sequence-model.md): a reset-after GRU over frozen
 /// item embeddings plus context features, with a short-term and a long-term head that map the
 /// state to unit vectors in item-embedding space.
 ///

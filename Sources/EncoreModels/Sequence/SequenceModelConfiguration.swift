@@ -1,6 +1,6 @@
 /// The recurrent cell of a ``SequenceModel``.
 public enum SequenceCell: String, Codable, Sendable {
-    /// The "reset-after" GRU of the spec (the only cell implemented so far).
+    /// The "reset-after" GRU of docs/design/sequence-model.md §3 (the only cell implemented so far).
     case gru
 }
 

@@ -1,9 +1,9 @@
 /// Replays notification feedback and listens in event time and turns every `sent` into a
 /// labelled example whose features are those *as of the send* (no later event leaks in).
 ///
-/// Label join (spec §3): an `opened` of the same notification within ``labelWindowMs`` (2 h)
-/// of the send makes the example positive; a dismissal, a later open or no open leaves it
-/// negative. Events of one user must arrive in time order; users may interleave.
+/// Label join (docs/design/notification-timing.md §3): an `opened` of the same notification within
+/// ``labelWindowMs`` (2 h) of the send makes the example positive; a dismissal, a later open or no
+/// open leaves it negative. Events of one user must arrive in time order; users may interleave.
 public struct TimingExampleBuilder: Sendable {
     public private(set) var examples = TimingExamples()
     public var labelWindowMs: Int64 = 7_200_000

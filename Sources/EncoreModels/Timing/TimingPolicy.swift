@@ -8,9 +8,10 @@
 /// - at least `minimumGap` away from every send already scheduled for the user,
 /// - within the daily cap: no 24-hour window containing it would hold more than `dailyCap` sends.
 ///
-/// Then (spec §6): s* = argmax p over eligible slots (ties → earliest); suppress when
-/// p(s*) < `suppressThreshold`; send now when slot 0 is eligible and p(0) ≥ (1 − δ)·p(s*),
-/// δ = `sendNowTolerance`; otherwise delay to s*. Exploration and jitter are not implemented.
+/// Then (docs/design/notification-timing.md §6): s* = argmax p over eligible slots (ties →
+/// earliest); suppress when p(s*) < `suppressThreshold`; send now when slot 0 is eligible and p(0)
+/// ≥ (1 − δ)·p(s*), δ = `sendNowTolerance`; otherwise delay to s*. Exploration and jitter are not
+/// implemented.
 public struct TimingPolicy: Sendable, Equatable {
     /// The rules and thresholds.
     public struct Settings: Sendable, Equatable {

@@ -45,7 +45,8 @@ public struct PipelineDefinition: Sendable, Equatable {
 
     /// How records are grouped into batches (one SQLite transaction each).
     public struct BatchSettings: Sendable, Equatable {
-        /// Records per batch at most (the spec keeps batches ≤ 500 and about a second of work).
+        /// Records per batch at most (≤ 500 and about a second of work:
+        /// docs/design/streaming-semantics.md §5).
         public var maxRecords: Int = 500
         /// How long to wait for a batch to fill.
         public var maxWait: Duration = .milliseconds(100)

@@ -11,7 +11,7 @@ import Synchronization
 /// Runs one pipeline definition: the consume → process → produce → deliver → commit loop.
 ///
 /// The loop runs on a dedicated thread (librdkafka's blocking calls never touch Swift's
-/// cooperative pool). Per batch (see streaming-semantics.md §3):
+/// cooperative pool). Per batch (docs/design/streaming-semantics.md §3):
 /// 1. poll up to `max_records` records or `max_wait`;
 /// 2. decode, dead-letter the bad ones, apply the stages, produce their outputs (one producer
 ///    delivery group per batch);
@@ -77,7 +77,7 @@ public final class PipelineRunner: Service, Sendable {
     private func loop() throws {
         // OpenBLAS runs single-threaded inside the service: the stages' GEMMs are small (a wave
         // of users), and BLAS worker threads spinning on them would take the other core from the
-        // second pipeline and the retrain worker (ARCHITECTURE.md, runtime model).
+        // second pipeline and the retrain worker (docs/ARCHITECTURE.md, "Runtime model").
         BLAS.setThreadCount(1)
         let topics = definition.inputs.map { $0.name(prefix: environment.topicPrefix) }
         // Whatever way the loop ends, no commit may land after this function returned (a runner

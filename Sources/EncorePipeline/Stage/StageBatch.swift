@@ -6,9 +6,9 @@ import EncoreStore
 /// Kafka, in the batch's delivery group) and the rows they add to the batch's ``BatchWrite``.
 ///
 /// Output ids are deterministic, so a batch consumed again after a crash produces the same ids
-/// (streaming-semantics, docs/ARCHITECTURE.md "Exactly once"). Duplicate notification requests
-/// are recognised here, the same way for every deciding stage. One instance per pipeline, reused
-/// for every batch; owned by the pipeline thread.
+/// (docs/design/streaming-semantics.md §3; docs/ARCHITECTURE.md, "Exactly once"). Duplicate
+/// notification requests are recognised here, the same way for every deciding stage. One instance
+/// per pipeline, reused for every batch; owned by the pipeline thread.
 public final class StageBatch {
     /// What the batch will commit; stages append their rows (through the methods below, or
     /// directly for rows of their own).

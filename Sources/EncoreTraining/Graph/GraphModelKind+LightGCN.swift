@@ -1,7 +1,8 @@
 import EncoreModels
 
 extension GraphModelKind {
-    /// LightGCN (``EncoreModels/LightGCN``); option defaults are the spec's, with 100 epochs.
+    /// LightGCN (``EncoreModels/LightGCN``); option defaults are those of docs/design/lightgcn.md §5, with
+    /// 100 epochs.
     static let lightGCN = GraphModelKind(
         LightGCN.self, summary: "LightGCN (He et al., SIGIR 2020), BPR-trained linear propagation",
         comparisonEpochs: 100,

@@ -154,7 +154,7 @@ public enum GraphTraining {
     }
 
     /// Test users without training items are ranked from their untrained initial embedding;
-    /// the references do the same, so they are kept for parity but reported (spec §10).
+    /// the references do the same, so they are kept for parity but reported (docs/design/lightgcn.md §10).
     static func warnAboutColdTestUsers(_ data: InteractionDataset, emit: (String) -> Void) {
         let cold = data.testUsers.filter { data.train.rowLength(Int($0)) == 0 }
         if !cold.isEmpty {
