@@ -2,19 +2,19 @@
 public struct StateWriter {
     public var bytes: [UInt8] = []
 
-    public init(version: UInt8, capacity: Int = 64) {
+    @inlinable public init(version: UInt8, capacity: Int = 64) {
         bytes.reserveCapacity(capacity)
         bytes.append(version)
     }
 
-    public mutating func append(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func append(_ value: Int32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func append(count: Int) { append(Int32(count)) }
-    public mutating func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func append(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func append(_ value: UInt8) { bytes.append(value) }
+    @inlinable public mutating func append(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inlinable public mutating func append(_ value: Int32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inlinable public mutating func append(count: Int) { append(Int32(count)) }
+    @inlinable public mutating func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inlinable public mutating func append(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inlinable public mutating func append(_ value: UInt8) { bytes.append(value) }
     /// Float32 values by their bit patterns (exact round trip).
-    public mutating func append(floats values: [Float]) {
+    @inlinable public mutating func append(floats values: [Float]) {
         append(count: values.count)
         for value in values { append(value.bitPattern) }
     }

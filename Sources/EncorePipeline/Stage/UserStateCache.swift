@@ -23,40 +23,50 @@ extension StoredUserState {
 /// After a successful commit, ``clearTouched()``; after a failed batch, ``reload(from:)``
 /// throws the in-memory values away and reads back what SQLite holds, so nothing of the failed
 /// batch survives.
+///
+/// Stages live in other modules (EncoreStages, tests), so the per-event methods are `@inlinable`:
+/// each stage's call is specialised for its state type instead of going through generic
+/// metadata on every listen (measured: `encore bench ingest`, BENCHMARKS.md "Stages as plug-ins").
 public struct UserStateCache<State: StoredUserState> {
-    public private(set) var states: [Int32: State] = [:]
-    public private(set) var touched: [Int32] = []
-    private var touchedMarks: Set<Int32> = []
+    @usableFromInline var storage: [Int32: State] = [:]
+    @usableFromInline var touchedUsers: [Int32] = []
+    @usableFromInline var touchedMarks: Set<Int32> = []
 
-    public init() {}
+    @inlinable public init() {}
+
+    /// Every user's live state.
+    @inlinable public var states: [Int32: State] { storage }
+    /// The users touched since the last ``clearTouched()``, in first-touch order.
+    @inlinable public var touched: [Int32] { touchedUsers }
 
     /// Replaces everything with the stored states.
     public mutating func reload(from store: EncoreStore) throws(StoreError) {
-        states.removeAll(keepingCapacity: true)
-        touched.removeAll(keepingCapacity: true)
+        storage.removeAll(keepingCapacity: true)
+        touchedUsers.removeAll(keepingCapacity: true)
         touchedMarks.removeAll(keepingCapacity: true)
         for row in try store.userStates(kind: State.kind) {
             guard let state = State(decoding: row.state) else {
                 throw StoreError(.corrupt, "state \(State.kind) of user \(row.user) cannot be decoded")
             }
-            states[row.user.rawValue] = state
+            storage[row.user.rawValue] = state
         }
     }
 
     /// Mutates a user's state (created empty on first sight) and marks it touched.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func update<R>(_ user: Int32, _ body: (inout State) -> R) -> R {
-        if touchedMarks.insert(user).inserted { touched.append(user) }
-        return body(&states[user, default: State()])
+        if touchedMarks.insert(user).inserted { touchedUsers.append(user) }
+        return body(&storage[user, default: State()])
     }
 
-    public func state(of user: Int32) -> State? { states[user] }
+    @inlinable public func state(of user: Int32) -> State? { storage[user] }
 
     /// Appends the touched users' encoded states to the batch.
     /// - Parameter generation: recorded for every state instead of the state's own, when given.
+    @inlinable
     public func write(into batch: inout BatchWrite, updatedMs: Int64, generation: Int64? = nil) {
-        for user in touched {
-            guard let state = states[user] else { continue }
+        for user in touchedUsers {
+            guard let state = storage[user] else { continue }
             batch.userStates.append(UserStateRow(
                 user: UserIndex(user), kind: State.kind, generation: generation ?? state.generation, updatedTimestampMs: updatedMs,
                 state: state.encoded()
@@ -64,10 +74,11 @@ public struct UserStateCache<State: StoredUserState> {
         }
     }
 
+    @inlinable
     public mutating func clearTouched() {
-        touched.removeAll(keepingCapacity: true)
+        touchedUsers.removeAll(keepingCapacity: true)
         touchedMarks.removeAll(keepingCapacity: true)
     }
 
-    public var count: Int { states.count }
+    @inlinable public var count: Int { storage.count }
 }
