@@ -156,12 +156,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EncoreModelsTests",
-            dependencies: ["EncoreModels", "EncoreNumerics", "EncoreEvaluation", "EncoreCore"],
+            dependencies: ["EncoreModels", "EncoreNumerics", "EncoreEvaluation", "EncoreCore", "EncoreTestData"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EncoreEvaluationTests",
-            dependencies: ["EncoreEvaluation", "EncoreNumerics", "EncoreCore"],
+            dependencies: ["EncoreEvaluation", "EncoreNumerics", "EncoreCore", "EncoreTestData"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -186,6 +186,8 @@ let package = Package(
             dependencies: ["EncoreBench", "EncoreSimulation", "EncoreStore", "EncoreCore"],
             swiftSettings: swiftSettings
         ),
+        // Where the repository's data/ is, for the tests that read the real data sets.
+        .target(name: "EncoreTestData", path: "Tests/EncoreTestData", swiftSettings: swiftSettings),
         // The embedded-broker harness the pipeline, stage and CLI tests share.
         .target(
             name: "EncoreTestSupport",

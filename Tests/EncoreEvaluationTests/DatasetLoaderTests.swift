@@ -1,4 +1,5 @@
 import EncoreNumerics
+import EncoreTestData
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import EncoreEvaluation
 import EncoreNumerics
+import EncoreTestData
 import Foundation
 import Testing
 

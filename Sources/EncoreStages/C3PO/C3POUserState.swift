@@ -26,18 +26,9 @@ public struct C3POUserState: StoredUserState, Equatable {
     }
 
     public static let kind = "notifications.c3po"
-    static let retention: Int64 = 7 * 86_400_000
-    static let maximumScheduled = 1000
-
-    /// Adds a scheduled send and forgets sends older than the retention.
+    /// Adds a scheduled send and forgets old ones (``ScheduledSends``).
     mutating func schedule(_ sendAtMs: Int64, now: Int64) {
-        let index = scheduledSendsMs.firstIndex { $0 > sendAtMs } ?? scheduledSendsMs.endIndex
-        scheduledSendsMs.insert(sendAtMs, at: index)
-        let horizon = now - Self.retention
-        if let first = scheduledSendsMs.first, first < horizon { scheduledSendsMs.removeAll { $0 < horizon } }
-        if scheduledSendsMs.count > Self.maximumScheduled {
-            scheduledSendsMs.removeFirst(scheduledSendsMs.count - Self.maximumScheduled)
-        }
+        ScheduledSends.insert(sendAtMs, nowMs: now, into: &scheduledSendsMs)
     }
 
     public func encoded() -> [UInt8] {
@@ -104,7 +95,7 @@ public struct C3POUserState: StoredUserState, Equatable {
             guard let time = reader.int64() else { return nil }
             features.sendTimesMs.append(time)
         }
-        guard let scheduledCount = reader.count(atMost: Self.maximumScheduled) else { return nil }
+        guard let scheduledCount = reader.count(atMost: ScheduledSends.maximumCount) else { return nil }
         for _ in 0..<scheduledCount {
             guard let time = reader.int64() else { return nil }
             scheduledSendsMs.append(time)

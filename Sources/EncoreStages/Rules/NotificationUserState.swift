@@ -1,3 +1,4 @@
+import EncoreModels
 import EncorePipeline
 
 /// What the rule baseline remembers per user: the sends it scheduled (for the daily cap and the
@@ -13,18 +14,9 @@ public struct NotificationUserState: StoredUserState, Equatable {
     public init() {}
 
     public static let kind = "notifications.rules"
-    static let retention: Int64 = 7 * 86_400_000
-    static let maximumScheduled = 1000
-
-    /// Adds a scheduled send and forgets sends older than the retention.
+    /// Adds a scheduled send and forgets old ones (``ScheduledSends``).
     mutating func schedule(_ sendAtMs: Int64, now: Int64) {
-        let index = scheduledSendsMs.firstIndex { $0 > sendAtMs } ?? scheduledSendsMs.endIndex
-        scheduledSendsMs.insert(sendAtMs, at: index)
-        let horizon = now - Self.retention
-        if let first = scheduledSendsMs.first, first < horizon { scheduledSendsMs.removeAll { $0 < horizon } }
-        if scheduledSendsMs.count > Self.maximumScheduled {
-            scheduledSendsMs.removeFirst(scheduledSendsMs.count - Self.maximumScheduled)
-        }
+        ScheduledSends.insert(sendAtMs, nowMs: now, into: &scheduledSendsMs)
     }
 
     public func encoded() -> [UInt8] {
@@ -42,7 +34,7 @@ public struct NotificationUserState: StoredUserState, Equatable {
         var reader = StateReader(bytes)
         guard reader.version == 1, let sent = reader.int64(), let opened = reader.int64(),
             let dismissed = reader.int64(), let lastOpen = reader.int64(),
-            let count = reader.count(atMost: Self.maximumScheduled)
+            let count = reader.count(atMost: ScheduledSends.maximumCount)
         else { return nil }
         sentCount = sent
         openedCount = opened
