@@ -34,6 +34,7 @@ import Testing
         (["ENCORE_KAFKA_BOOTSTRAP_SERVERS": "localhost"], "environment: ENCORE_KAFKA_BOOTSTRAP_SERVERS: 'localhost' is not host:port"),
         (["ENCORE_KAFKA_PARTITIONS": "0"], "environment: ENCORE_KAFKA_PARTITIONS: must be an integer in 1...10000"),
         (["ENCORE_LOG_LEVEL": "loud"], "environment: ENCORE_LOG_LEVEL: must be one of"),
+        (["ENCORE_PIPELINES_DIRECTORY": "/nonexistent/pipelines"], "environment: ENCORE_PIPELINES_DIRECTORY: /nonexistent/pipelines: no such directory"),
     ])
     func badEnvironmentIsNamed(environment: [String: String], expected: String) {
         #expect(throws: ConfigurationError.self) { try ServiceConfiguration.load(path: repositoryConfig, environment: environment) }

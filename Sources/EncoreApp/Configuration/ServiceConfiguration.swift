@@ -189,7 +189,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
             case "ENCORE_STORE_PATH":
                 guard !value.isEmpty else { throw fail("must not be empty") }
                 store.path = value
-            case "ENCORE_PIPELINES_DIRECTORY": pipelines.directory = value
+            case "ENCORE_PIPELINES_DIRECTORY":
+                // Named explicitly, so no fallback to the built-in definitions: it must exist.
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw fail("\(value): no such directory")
+                }
+                pipelines.directory = value
             case "ENCORE_INSTANCE_ID": instanceID = value
             case "ENCORE_LOG_LEVEL":
                 guard let level = Logger.Level(rawValue: value) else {

@@ -222,6 +222,10 @@ public enum EventDecoder {
         try scanner.finish()
         guard let trackID else { throw missing("track_id") }
         try checkIdentifier(trackID, field: "track_id")
+        // The same rule as on encore.listens: a length is never negative (schemas/README.md).
+        if let durationMs = track.durationMs, durationMs < 0 {
+            throw EventRejection(.invalidValue("duration_ms"), detail: "duration_ms is negative")
+        }
         track.trackID = TrackID(trackID)
         return track
     }
