@@ -103,11 +103,24 @@ struct RetrainCycleTests {
 
         // 2. A properly trained candidate beats it on the holdout and is promoted, while the
         //    pipeline keeps consuming the rest of the stream.
-        try harness.produce(.listens, rest)
+        //    The runner has joined its group before the cycle starts (so the race is between the
+        //    cycle and ingestion, not the group join), and the rest of the stream arrives in a
+        //    trickle while the cycle trains.
         environment.generations = generations
         let runner = PipelineRunner(definition: definition, environment: environment, logger: harness.logger)
         let ingestion = Task { try await runner.run() }
+        let joined = ContinuousClock.now + .seconds(60)
+        while runner.status.assignedPartitions == 0, ContinuousClock.now < joined {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let trickle = Task {
+            for start in stride(from: 0, to: rest.count, by: 100) {
+                try harness.produce(.listens, Array(rest[start..<min(start + 100, rest.count)]))
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         let (second, counts) = try await Self.run(cycle(shuffled: false), store: store)
+        try await trickle.value
         #expect(second.promoted, "\(second.reason)")
         let secondHR = try #require(second.candidateMetrics["hr@20"])
         #expect(secondHR > (second.candidateMetrics["popularity_hr@20"] ?? 1))
