@@ -53,10 +53,8 @@ public final class StageBatch {
     // MARK: Outputs
 
     /// Produces any message of a stage's own (to a topic of its own): `encore-id` header = `id`.
-    /// Counted in ``BatchSummary/outputs``.
     public func produce(topic: String, key: [UInt8]?, value: [UInt8], id: String, timestampMs: Int64?) throws {
         try send(topic: topic, key: key, value: value, id: id, timestampMs: timestampMs)
-        summary.outputs += 1
     }
 
     /// Produces a recommendation to `encore.recommendations`. Its id derives from the listen that
@@ -133,8 +131,6 @@ public struct BatchSummary: Equatable, Sendable {
     public var deadLetters = 0
     public var recommendations = 0
     public var decisions = 0
-    /// Messages stages produced to topics of their own (``StageBatch/produce(topic:key:value:id:timestampMs:)``).
-    public var outputs = 0
     public var lastEventMs: Int64?
     /// Requests whose id was decided before; answered with the earlier decision.
     public var repeatedRequests = 0
