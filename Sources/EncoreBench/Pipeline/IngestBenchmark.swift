@@ -27,6 +27,8 @@ public struct IngestBenchmark: Sendable {
     public var rnnDimension = 64
     /// Threads scoring the catalogue for due recommendations (rnn stage).
     public var scoringThreads = 1
+    /// Tracks in the simulated catalogue (the RNN generation scores all of them).
+    public var tracks = 50_000
 
     public init() {}
 
@@ -50,7 +52,8 @@ public struct IngestBenchmark: Sendable {
 
         // Messages: the simulator's listens (realistic sessions, so the debounce behaves as in production).
         let users = max(100, events / 140)
-        let simulator = try MusicSimulator(configuration: SimulationConfiguration(users: users, days: 7, seed: 9))
+        let simulator = try MusicSimulator(configuration: SimulationConfiguration(
+            users: users, tracks: tracks, artists: max(1, min(tracks, tracks / 10)), days: 7, seed: 9))
         let trackCount = simulator.groundTruth.catalogue.tracks.count
         var messages: [(key: [UInt8], value: [UInt8], time: Int64)] = []
         messages.reserveCapacity(events)

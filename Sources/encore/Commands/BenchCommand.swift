@@ -28,6 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "RNN hidden size (with --stage rnn).") var hidden: Int = 128
         @Option(help: "Item embedding size d (with --stage rnn).") var dim: Int = 64
         @Option(help: "Threads scoring the catalogue for recommendations (with --stage rnn).") var scoringThreads: Int = 1
+        @Option(help: "Tracks in the simulated catalogue.") var tracks: Int = 50_000
 
         func validate() throws {
             guard ["popularity", "rnn"].contains(stage) else { throw ValidationError("--stage must be popularity or rnn") }
@@ -45,6 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.rnnHidden = hidden
             benchmark.rnnDimension = dim
             benchmark.scoringThreads = scoringThreads
+            benchmark.tracks = tracks
             let result = try await benchmark.run(logger: logger) { line in
                 print(line)
                 fflush(nil)
