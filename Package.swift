@@ -36,10 +36,16 @@ let package = Package(
         // System libraries (Debian packages; pkg-config names).
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // hnswlib (Debian's header-only libhnswlib-dev) behind a C interface: the retrieval index
+        // (docs/design/retrieval-index.md). Optimised in debug builds too, so tests stay fast.
+        .target(
+            name: "CHNSW",
+            cxxSettings: [.unsafeFlags(["-O2", "-std=c++17"])]
+        ),
 
         // Library modules, dependencies pointing one way (see ARCHITECTURE.md).
         .target(name: "EncoreCore", swiftSettings: swiftSettings),
-        .target(name: "EncoreNumerics", dependencies: ["COpenBLAS", "EncoreCore"], swiftSettings: swiftSettings),
+        .target(name: "EncoreNumerics", dependencies: ["COpenBLAS", "CHNSW", "EncoreCore"], swiftSettings: swiftSettings),
         .target(
             name: "EncoreKafka",
             dependencies: ["CRdKafka", "EncoreCore", .product(name: "Logging", package: "swift-log")],
@@ -129,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "encore",
             dependencies: [
-                "EncoreApp", "EncoreBench", "EncoreCore", "EncoreKafka", "EncoreModels", "EncorePipeline",
+                "EncoreApp", "EncoreBench", "EncoreCore", "EncoreKafka", "EncoreModels", "EncoreNumerics", "EncorePipeline",
                 "EncoreServer", "EncoreSimulation", "EncoreStages", "EncoreStore", "EncoreTraining",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -36,27 +36,78 @@ public struct TopKSelector: Sendable {
         -> Int
     {
         precondition(output.count >= k, "output too small for k")
+        reset()
+        offer(scores, firstIndex: 0)
+        return finish(into: output)
+    }
+
+    /// Starts a selection fed in pieces (``offer(_:firstIndex:)``, then ``finish(into:)``).
+    public mutating func reset() {
         heapScores.removeAll(keepingCapacity: true)
         heapIndices.removeAll(keepingCapacity: true)
-        guard k > 0 else { return 0 }
-        for i in 0..<scores.count {
-            let s = scores[i]
-            guard s > -Float.infinity else { continue }  // skips −∞ and NaN
-            if heapScores.count < k {
-                heapScores.append(s)
-                heapIndices.append(Int32(i))
-                siftUp(heapScores.count - 1)
-            } else if Self.worse(heapScores[0], heapIndices[0], s, Int32(i)) {
-                heapScores[0] = s
-                heapIndices[0] = Int32(i)
-                siftDown(0)
-            }
+    }
+
+    /// Offers the scores of indices `firstIndex ..< firstIndex + scores.count`. Pieces must come
+    /// in increasing index order (equal scores then keep the earlier, lower index, as ``select(_:into:)``).
+    ///
+    /// Once `k` entries are held, a score is compared with the current k-th best held in a
+    /// register and skipped unless it beats it, so a long scan costs little more than reading
+    /// the scores.
+    public mutating func offer(_ scores: UnsafeBufferPointer<Float>, firstIndex: Int32) {
+        guard k > 0, let base = scores.baseAddress else { return }
+        let count = scores.count
+        var i = 0
+        while i < count, heapScores.count < k {
+            consider(base[i], firstIndex + Int32(i))
+            i += 1
         }
+        guard i < count else { return }
+        // Strictly better only: an equal later score has a higher index and ranks lower.
+        var threshold = heapScores[0]
+        while i < count {
+            let score = base[i]
+            if score > threshold {
+                consider(score, firstIndex + Int32(i))
+                threshold = heapScores[0]
+            }
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    private mutating func consider(_ s: Float, _ index: Int32) {
+        guard s > -Float.infinity else { return }  // skips −∞ and NaN
+        if heapScores.count < k {
+            heapScores.append(s)
+            heapIndices.append(index)
+            siftUp(heapScores.count - 1)
+        } else if Self.worse(heapScores[0], heapIndices[0], s, index) {
+            heapScores[0] = s
+            heapIndices[0] = index
+            siftDown(0)
+        }
+    }
+
+    /// Writes the selection's indices, best first, and returns how many (at most `k`).
+    @discardableResult
+    public mutating func finish(into output: UnsafeMutableBufferPointer<Int32>) -> Int {
+        finish(into: output, scores: nil)
+    }
+
+    /// Writes the selection's indices and (if given a buffer) their scores, best first, and
+    /// returns how many (at most `k`).
+    @discardableResult
+    public mutating func finish(
+        into output: UnsafeMutableBufferPointer<Int32>, scores: UnsafeMutableBufferPointer<Float>?
+    ) -> Int {
+        precondition(output.count >= min(k, heapScores.count), "output too small for k")
+        precondition((scores?.count ?? k) >= min(k, heapScores.count), "scores too small for k")
         // Pop the min repeatedly; fill the output from the back.
         let count = heapScores.count
         var position = count - 1
         while !heapScores.isEmpty {
             output[position] = heapIndices[0]
+            scores?[position] = heapScores[0]
             position -= 1
             let last = heapScores.count - 1
             heapScores.swapAt(0, last)

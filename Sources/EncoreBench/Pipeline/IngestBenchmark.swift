@@ -29,6 +29,12 @@ public struct IngestBenchmark: Sendable {
     public var scoringThreads = 1
     /// Tracks in the simulated catalogue (the RNN generation scores all of them).
     public var tracks = 50_000
+    /// How the rnn stage finds recommendations (the index, or exact scoring as the reference).
+    public var retrieval = SequenceStage.Retrieval.index
+    /// Every this many indexed recommendations one is also scored exactly (recall@K).
+    public var recallSampleEvery = 200
+    /// The retrieval index's shape and search effort.
+    public var index = InnerProductIndex.Parameters()
 
     public init() {}
 
@@ -108,17 +114,25 @@ public struct IngestBenchmark: Sendable {
         if stage == "rnn" {
             var settings = SequenceStage.Settings()
             settings.scoringThreads = scoringThreads
+            settings.retrieval = retrieval
+            settings.recallSampleEvery = recallSampleEvery
             definition.stages = [settings]
-            var random = EncoreCore.SeededGenerator(seed: 3)
-            let vectors = (0..<(trackCount * rnnDimension)).map { _ in random.nextUniform() * 2 - 1 }
+            let vectors = Self.structuredItemVectors(catalogue: simulator.groundTruth.catalogue, dimension: rnnDimension)
             var modelConfiguration = SequenceModelConfiguration()
             modelConfiguration.hiddenSize = rnnHidden
             let model = try SequenceModel(
                 configuration: modelConfiguration,
                 items: ItemEmbeddingTable(vectors: vectors, itemCount: trackCount, dimension: rnnDimension, source: "random")
             )
-            generations.install(MusicGeneration(id: 1, model: model, embeddingSource: "random"))
-            progress("pipeline stage: rnn (GRU H=\(rnnHidden), d=\(rnnDimension), \(trackCount) tracks)")
+            let indexStarted = ContinuousClock.now
+            let generation = try MusicGeneration.build(
+                id: 1, model: model, embeddingSource: "structured",
+                indexFrom: retrieval == .index ? SequenceRetrieval.minimumItems : .max, index: index)
+            if generation.retrieval != nil {
+                progress("retrieval index over \(trackCount) tracks built in \(String(format: "%.1f", indexStarted.duration(to: .now).inSeconds)) s")
+            }
+            generations.install(generation)
+            progress("pipeline stage: rnn (GRU H=\(rnnHidden), d=\(rnnDimension), \(trackCount) tracks, \(retrieval.rawValue) retrieval)")
         }
         let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("encore-bench-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
@@ -148,5 +162,26 @@ public struct IngestBenchmark: Sendable {
             events: count, bytes: bytes, produceRate: produceRate, rawConsumeRate: rawRate, pipelineRate: pipelineRate,
             pipelineStatus: runner.status
         )
+    }
+
+    /// Item vectors with the shape of trained embeddings: the simulator's latent track vectors
+    /// (clustered by genre and artist) through a seeded random projection to `dimension`, plus
+    /// a little independent noise. Uniform random vectors would have no clusters at all, the worst
+    /// case for any retrieval index and unlike what LightGCN learns.
+    static func structuredItemVectors(catalogue: SimulatedCatalogue, dimension: Int) -> [Float] {
+        let latent = catalogue.embeddingDimension
+        let count = catalogue.tracks.count
+        var random = EncoreCore.SeededGenerator(seed: 3)
+        let scale = 1 / Float(latent).squareRoot()
+        let projection = (0..<(latent * dimension)).map { _ in (random.nextUniform() * 2 - 1) * 1.7 * scale }
+        var vectors = [Float](repeating: 0, count: count * dimension)
+        for item in 0..<count {
+            for column in 0..<dimension {
+                var sum: Float = 0
+                for k in 0..<latent { sum += catalogue.trackVectors[item * latent + k] * projection[k * dimension + column] }
+                vectors[item * dimension + column] = sum + 0.1 * (random.nextUniform() * 2 - 1)
+            }
+        }
+        return vectors
     }
 }

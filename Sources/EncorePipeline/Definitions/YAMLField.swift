@@ -88,6 +88,17 @@ public struct YAMLField {
         isPresent ? try string() : value
     }
 
+    /// One of an enumeration's raw values (the error lists them).
+    public func choice<Choice: RawRepresentable & CaseIterable>(default value: Choice) throws(ConfigurationError) -> Choice
+    where Choice.RawValue == String {
+        guard isPresent else { return value }
+        let text = try string()
+        guard let choice = Choice(rawValue: text) else {
+            throw error("must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return choice
+    }
+
     public func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard isPresent, let node else { throw error("is required") }
         guard case .scalar = node, let value = node.int else {

@@ -22,6 +22,11 @@ final class BatchHub {
     let logger: Logger
     /// The stages, in the order the definition lists them.
     let stages: [any PipelineStage]
+
+    /// Every stage's counters, merged.
+    var stageCounters: [String: Int] {
+        stages.reduce(into: [:]) { merged, stage in merged.merge(stage.counters) { $0 + $1 } }
+    }
     private let generations: ModelGenerations
     private var seenGenerations = -1
     /// Whether listens go to the history table (not when only stages that read them for

@@ -173,6 +173,8 @@ public final class PipelineRunner: Service, Sendable {
                     continue
                 }
                 try crashIfInjected(.afterProduce, batch: batchNumber)
+                let counters = processor.stageCounters
+                if !counters.isEmpty { statusBox.withLock { $0.stageCounters = counters } }
                 let job = BatchCommitter.Job(
                     number: batchNumber, deliveryGroup: deliveryGroup, write: processor.write, summary: processor.summary,
                     processSeconds: started.duration(to: .now).inSeconds, started: started,

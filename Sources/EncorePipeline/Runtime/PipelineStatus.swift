@@ -19,6 +19,8 @@ public struct PipelineStatus: Sendable, Equatable {
     /// Where the loop's time went (seconds, cumulative): polling, processing, waiting for
     /// delivery reports, and the SQLite commit.
     public var timing = Timing()
+    /// The stages' own counters (``PipelineStage/counters``), as of the last processed batch.
+    public var stageCounters: [String: Int] = [:]
 
     public struct Timing: Sendable, Equatable {
         public var poll = 0.0

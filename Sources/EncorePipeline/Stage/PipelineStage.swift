@@ -35,11 +35,16 @@ public protocol PipelineStage: AnyObject {
 
     /// Appends the states the batch touched to ``StageBatch/write`` and starts a new touched set.
     func commitState(to batch: StageBatch)
+
+    /// The stage's own counters since start (e.g. how its recommendations were found), shown in
+    /// ``PipelineStatus/stageCounters``; read on the pipeline thread between batches.
+    var counters: [String: Int] { get }
 }
 
 extension PipelineStage {
     public func install(from generations: ModelGenerations) {}
     public var isAnswering: Bool { true }
+    public var counters: [String: Int] { [:] }
 }
 
 /// One decoded input event with its dense ids, as the stages see it.

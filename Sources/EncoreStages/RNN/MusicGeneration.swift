@@ -1,4 +1,5 @@
 import EncoreModels
+import EncoreNumerics
 import EncorePipeline
 
 /// One immutable generation of the music models: the RNN and the item embeddings inside it
@@ -10,11 +11,24 @@ public struct MusicGeneration: ModelGeneration {
     public let model: SequenceModel
     /// Where the item embeddings came from (e.g. `lightgcn@3`).
     public let embeddingSource: String
+    /// The retrieval index over the model's items (large catalogues only; `nil`: exact scoring).
+    public let retrieval: SequenceRetrieval?
 
-    public init(id: Int64, model: SequenceModel, embeddingSource: String) {
+    public init(id: Int64, model: SequenceModel, embeddingSource: String, retrieval: SequenceRetrieval? = nil) {
         self.id = id
         self.model = model
         self.embeddingSource = embeddingSource
+        self.retrieval = retrieval
+    }
+
+    /// A generation with its retrieval index built when the catalogue has at least
+    /// `indexFrom` items (docs/design/retrieval-index.md); smaller ones are scored exactly.
+    public static func build(
+        id: Int64, model: SequenceModel, embeddingSource: String, indexFrom: Int = SequenceRetrieval.minimumItems,
+        index: InnerProductIndex.Parameters = .init()
+    ) throws -> MusicGeneration {
+        let retrieval = model.itemCount >= indexFrom ? try SequenceRetrieval(model: model, parameters: index) : nil
+        return MusicGeneration(id: id, model: model, embeddingSource: embeddingSource, retrieval: retrieval)
     }
 
     public var modelName: String { SequenceModel.modelName }
@@ -23,7 +37,7 @@ public struct MusicGeneration: ModelGeneration {
     /// Loads the registry's `rnn` artifacts (``GenerationWatcher``, start-up).
     public static let loader = GenerationLoader(modelName: SequenceModel.modelName) { artifact, version in
         let model = try SequenceModel(artifact: artifact)
-        return MusicGeneration(id: version, model: model, embeddingSource: model.items.source)
+        return try MusicGeneration.build(id: version, model: model, embeddingSource: model.items.source)
     }
 }
 

@@ -7,7 +7,8 @@ extension SequenceStage.Settings: StageDefinition {
     /// Reads a `type: rnn` stage of a pipeline definition.
     public static func parse(_ field: YAMLField) throws(ConfigurationError) -> Self {
         try field.requireMapping(allowedKeys: [
-            "type", "top_k", "debounce_seconds", "exclude_recent", "wave_size", "scoring_threads",
+            "type", "top_k", "debounce_seconds", "exclude_recent", "wave_size", "scoring_threads", "retrieval",
+            "recall_sample_every",
         ])
         var settings = Self()
         settings.topK = try field["top_k"].integer(in: 1...1000, default: settings.topK)
@@ -16,6 +17,9 @@ extension SequenceStage.Settings: StageDefinition {
             in: 0...SequenceUserState.ringCapacity, default: settings.excludeRecent)
         settings.maximumWave = try field["wave_size"].integer(in: 1...4096, default: settings.maximumWave)
         settings.scoringThreads = try field["scoring_threads"].integer(in: 1...64, default: settings.scoringThreads)
+        settings.retrieval = try field["retrieval"].choice(default: settings.retrieval)
+        settings.recallSampleEvery = try field["recall_sample_every"].integer(
+            in: 0...1_000_000, default: settings.recallSampleEvery)
         return settings
     }
 

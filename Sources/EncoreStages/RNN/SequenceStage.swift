@@ -30,8 +30,23 @@ public final class SequenceStage: PipelineStage {
         /// Users per batched step (bounds the wave buffers).
         public var maximumWave = 256
         /// Threads scoring the catalogue for due recommendations (the pipeline thread and one more).
-        public var scoringThreads = 1
+        public var scoringThreads = 2
+        /// How recommendations are found: through the generation's retrieval index when it has
+        /// one (large catalogues), or always by exact scoring of the whole catalogue.
+        public var retrieval = Retrieval.index
+        /// Every this many recommendations served from the index, one is also scored exactly and
+        /// the overlap counted (the live recall@K on `/metrics`); 0: never.
+        public var recallSampleEvery = 1000
         public init() {}
+    }
+
+    /// Where recommendations come from.
+    public enum Retrieval: String, Sendable, Equatable, CaseIterable {
+        /// The generation's retrieval index, with exact re-scoring of its candidates (exact
+        /// scoring when the generation has no index).
+        case index
+        /// Exact scores of every item (the reference).
+        case exact
     }
 
     struct DueRecommendation {
@@ -49,6 +64,12 @@ public final class SequenceStage: PipelineStage {
         var lateListens = 0
         var replayedUsers = 0
         var replayedSteps = 0
+        /// Recommendations served from the retrieval index.
+        var indexed = 0
+        /// Of those, how many were also scored exactly, and the items the two top-K lists share.
+        var recallSamples = 0
+        var recallHits = 0
+        var recallSlots = 0
     }
 
     private struct DueEntry {
@@ -69,7 +90,7 @@ public final class SequenceStage: PipelineStage {
     let settings: Settings
     var users = UserStateCache<SequenceUserState>()
     private(set) var generation: MusicGeneration?
-    private(set) var counters = Counters()
+    private(set) var statistics = Counters()
     private var workspace: SequenceWorkspace?
     private var pending: [Pending] = []
     private var ordinals: [Int32: Int] = [:]
@@ -83,8 +104,11 @@ public final class SequenceStage: PipelineStage {
     private var dueExclusions: [Int32] = []
     private var dueHistory: [SequenceEvent] = []
     private var dueEntries: [DueEntry] = []
-    private var scoreBuffer: [Float] = []
     private var selector: TopKSelector
+    /// One per scoring thread (retrieval path).
+    private var retrievalScratch: [RetrievalScratch] = []
+    /// One per scoring thread (exact path).
+    private var exactScratch: [ExactScoringScratch] = []
 
     public init(settings: Settings) {
         self.settings = settings
@@ -107,7 +131,15 @@ public final class SequenceStage: PipelineStage {
             stateBuffer = [Float](repeating: 0, count: settings.maximumWave * model.stateSize)
             inputBuffer = [Float](repeating: 0, count: settings.maximumWave * model.inputWidth)
             selector = TopKSelector(k: min(settings.topK, model.itemCount))
-            scoreBuffer = []
+            retrievalScratch = []
+            exactScratch = (0..<max(1, settings.scoringThreads)).map { _ in
+                ExactScoringScratch(k: min(settings.topK, model.itemCount))
+            }
+            if let retrieval = generation.retrieval, settings.retrieval == .index {
+                retrievalScratch = (0..<max(1, settings.scoringThreads)).map { _ in
+                    RetrievalScratch(model: model, retrieval: retrieval, k: min(settings.topK, model.itemCount))
+                }
+            }
         }
     }
 
@@ -126,6 +158,16 @@ public final class SequenceStage: PipelineStage {
                 user: due.userID, items: due.items, timestampMs: due.timestampMs, position: due.position, model: label,
                 reason: Self.reason)
         }
+    }
+
+    /// Recommendations served from the retrieval index and the exact-scoring samples' overlap
+    /// (recall@K = `rnn.recall_hits` / `rnn.recall_slots`).
+    public var counters: [String: Int] {
+        [
+            "rnn.steps": statistics.steps, "rnn.index_recommendations": statistics.indexed,
+            "rnn.recall_samples": statistics.recallSamples, "rnn.recall_hits": statistics.recallHits,
+            "rnn.recall_slots": statistics.recallSlots,
+        ]
     }
 
     public func commitState(to batch: StageBatch) {
@@ -163,8 +205,8 @@ public final class SequenceStage: PipelineStage {
         for user in ordinals.keys {
             users.update(user) { state in
                 guard state.generation != generation.id else { return }
-                counters.replayedUsers += 1
-                counters.replayedSteps += state.ring.count
+                statistics.replayedUsers += 1
+                statistics.replayedSteps += state.ring.count
                 Self.replay(&state, generation: generation, workspace: &workspace)
             }
         }
@@ -256,7 +298,7 @@ public final class SequenceStage: PipelineStage {
                 }
                 return true
             }
-            if advanced { rows.append(index) } else { counters.lateListens += 1 }
+            if advanced { rows.append(index) } else { statistics.lateListens += 1 }
         }
         guard !rows.isEmpty else { return }
         let count = rows.count
@@ -265,8 +307,8 @@ public final class SequenceStage: PipelineStage {
                 model.step(states: states, inputs: inputs, count: count, workspace: &workspace)
             }
         }
-        counters.steps += count
-        counters.waves += 1
+        statistics.steps += count
+        statistics.waves += 1
 
         // Scatter the new states back; note who is due a recommendation.
         let debounceMs = Int64(settings.debounce.components.seconds * 1000)
@@ -316,11 +358,12 @@ public final class SequenceStage: PipelineStage {
         }
     }
 
-    /// Scores every due user of the batch and emits their top-K, in order.
+    /// Scores every due user of the batch exactly and emits their top-K, in order.
     ///
-    /// Rows go in chunks of 64 per GEMM (the item table is packed once per chunk); up to
-    /// `scoringThreads` chunks are scored and selected at once, each worker on its own slice of
-    /// the score buffer, so results do not depend on the thread count.
+    /// Rows go in fixed chunks of ``SequenceModel/exactRows`` (one GEMM per tile of items each,
+    /// ``SequenceModel/exactTopK(userVectors:count:k:history:exclusions:scratch:emit:)``); the
+    /// chunks are split into one contiguous part per scoring thread, each with its own scratch,
+    /// so the GEMM shapes — and the results — do not depend on the thread count.
     private func emitDue(generation: MusicGeneration, emit: (DueRecommendation) throws -> Void) rethrows {
         defer {
             dueVectors.removeAll(keepingCapacity: true)
@@ -329,64 +372,128 @@ public final class SequenceStage: PipelineStage {
             dueEntries.removeAll(keepingCapacity: true)
         }
         guard !dueEntries.isEmpty else { return }
+        if let retrieval = generation.retrieval, !retrievalScratch.isEmpty {
+            return try emitDue(generation: generation, retrieval: retrieval, emit: emit)
+        }
         let model = generation.model
-        let itemCount = model.itemCount
         let dimension = model.vectorWidth
-        let chunk = 64
-        let workers = max(1, settings.scoringThreads)
         let k = selector.k
-        let rowsNeeded = min(chunk * workers, dueEntries.count)
-        if scoreBuffer.count < rowsNeeded * itemCount { scoreBuffer = [Float](repeating: 0, count: rowsNeeded * itemCount) }
+        let count = dueEntries.count
+        let rowsPerChunk = SequenceModel.exactRows
+        let chunks = (count + rowsPerChunk - 1) / rowsPerChunk
+        let parts = min(exactScratch.count, chunks)
+        var results = [[(Int32, Float)]](repeating: [], count: count)
         let entries = dueEntries
         let histories = dueHistory
-        var start = 0
-        while start < entries.count {
-            let count = min(chunk * workers, entries.count - start)
-            let parts = (count + chunk - 1) / chunk
-            var results = [[(Int32, Float)]](repeating: [], count: count)
-            results.withUnsafeMutableBufferPointer { results in
-                scoreBuffer.withUnsafeMutableBufferPointer { scores in
-                    dueVectors.withUnsafeBufferPointer { vectors in
-                        dueExclusions.withUnsafeBufferPointer { exclusions in
-                            parallelChunks(chunkCount: parts, threads: min(parts, workers)) { part in
-                                let first = part * chunk
-                                let rows = min(chunk, count - first)
-                                let region = UnsafeMutableBufferPointer(
-                                    rebasing: scores[(first * itemCount)..<((first + rows) * itemCount)])
-                                model.scores(
-                                    userVectors: UnsafeBufferPointer(rebasing: vectors[((start + first) * dimension)...]),
-                                    count: rows, into: region)
-                                var selector = TopKSelector(k: k)
-                                var picked = [Int32](repeating: 0, count: k)
-                                for row in 0..<rows {
-                                    let due = entries[start + first + row]
-                                    let base = row * itemCount
-                                    let vector = (start + first + row) * dimension
-                                    model.addHistoryScores(
-                                        userVector: UnsafeBufferPointer(rebasing: vectors[vector..<(vector + dimension)]),
-                                        history: histories[due.history],
-                                        into: UnsafeMutableBufferPointer(rebasing: region[base..<(base + itemCount)]))
-                                    for position in due.exclusions where Int(exclusions[position]) < itemCount {
-                                        region[base + Int(exclusions[position])] = -.infinity
-                                    }
-                                    let found = picked.withUnsafeMutableBufferPointer { output in
-                                        selector.select(
-                                            UnsafeBufferPointer(rebasing: region[base..<(base + itemCount)]), into: output)
-                                    }
-                                    results[first + row] = (0..<found).map { (picked[$0], region[base + Int(picked[$0])]) }
+        results.withUnsafeMutableBufferPointer { results in
+            exactScratch.withUnsafeMutableBufferPointer { scratches in
+                dueVectors.withUnsafeBufferPointer { vectors in
+                    dueExclusions.withUnsafeBufferPointer { exclusions in
+                        parallelChunks(chunkCount: parts, threads: parts) { part in
+                            for chunk in (chunks * part / parts)..<(chunks * (part + 1) / parts) {
+                                let first = chunk * rowsPerChunk
+                                let rows = min(rowsPerChunk, count - first)
+                                model.exactTopK(
+                                    userVectors: vectors.baseAddress! + first * dimension, count: rows, k: k,
+                                    history: { histories[entries[first + $0].history] },
+                                    exclusions: { exclusions[entries[first + $0].exclusions] },
+                                    scratch: &scratches[part]
+                                ) { row, items, scores in
+                                    results[first + row] = (0..<items.count).map { (items[$0], scores[$0]) }
                                 }
                             }
                         }
                     }
                 }
             }
-            for offset in 0..<count {
-                let entry = pending[entries[start + offset].pending]
-                try emit(DueRecommendation(
-                    userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: results[offset]))
-            }
-            start += count
         }
+        for row in 0..<count {
+            let entry = pending[entries[row].pending]
+            try emit(DueRecommendation(
+                userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: results[row]))
+        }
+    }
+
+    /// Scores every due user of the batch from the retrieval index's candidates and emits their
+    /// top-K, in order. The due users are split into one contiguous part per scoring thread,
+    /// each with its own scratch; every row is computed alone, so results do not depend on the
+    /// thread count. Every ``Settings/recallSampleEvery``-th row is also scored exactly (the
+    /// reference) and the overlap counted.
+    private func emitDue(
+        generation: MusicGeneration, retrieval: SequenceRetrieval, emit: (DueRecommendation) throws -> Void
+    ) rethrows {
+        let model = generation.model
+        let itemCount = model.itemCount
+        let dimension = model.vectorWidth
+        let k = selector.k
+        let count = dueEntries.count
+        let parts = min(retrievalScratch.count, count)
+        let every = settings.recallSampleEvery
+        let firstOrdinal = statistics.indexed
+        var results = [[(Int32, Float)]](repeating: [], count: count)
+        var samples = [(samples: Int, hits: Int, slots: Int)](repeating: (0, 0, 0), count: parts)
+        let entries = dueEntries
+        let histories = dueHistory
+        results.withUnsafeMutableBufferPointer { results in
+            retrievalScratch.withUnsafeMutableBufferPointer { scratches in
+                samples.withUnsafeMutableBufferPointer { samples in
+                    dueVectors.withUnsafeBufferPointer { vectors in
+                        dueExclusions.withUnsafeBufferPointer { exclusions in
+                            parallelChunks(chunkCount: parts, threads: parts) { part in
+                                let rows = (count * part / parts)..<(count * (part + 1) / parts)
+                                var output = [(Int32, Float)](repeating: (0, 0), count: k)
+                                for row in rows {
+                                    let due = entries[row]
+                                    let vector = UnsafeBufferPointer(rebasing: vectors[(row * dimension)..<((row + 1) * dimension)])
+                                    let excluded = exclusions[due.exclusions]
+                                    let found = output.withUnsafeMutableBufferPointer { output in
+                                        model.recommend(
+                                            userVector: vector, history: histories[due.history], exclusions: excluded,
+                                            retrieval: retrieval, scratch: &scratches[part], into: output)
+                                    }
+                                    results[row] = Array(output[0..<found])
+                                    if every > 0, (firstOrdinal + row) % every == 0 {
+                                        let exact = Self.exactTopK(
+                                            model: model, userVector: vector, history: histories[due.history],
+                                            exclusions: excluded, k: k, itemCount: itemCount)
+                                        let served = Set(results[row].map(\.0))
+                                        samples[part].samples += 1
+                                        samples[part].hits += exact.reduce(0) { $0 + (served.contains($1) ? 1 : 0) }
+                                        samples[part].slots += exact.count
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        statistics.indexed += count
+        for part in samples {
+            statistics.recallSamples += part.samples
+            statistics.recallHits += part.hits
+            statistics.recallSlots += part.slots
+        }
+        for row in 0..<count {
+            let entry = pending[entries[row].pending]
+            try emit(DueRecommendation(
+                userID: entry.userID, timestampMs: entry.timestampMs, position: entry.position, items: results[row]))
+        }
+    }
+
+    /// The exact top-K items of one short-head vector (the reference the index is checked against).
+    static func exactTopK<History: BidirectionalCollection, Exclusions: Sequence>(
+        model: SequenceModel, userVector: UnsafeBufferPointer<Float>, history: History, exclusions: Exclusions, k: Int,
+        itemCount: Int
+    ) -> [Int32] where History.Element == SequenceEvent, Exclusions.Element == Int32 {
+        var scores = [Float](repeating: 0, count: itemCount)
+        scores.withUnsafeMutableBufferPointer {
+            model.scores(userVectors: userVector, count: 1, into: $0)
+            model.addHistoryScores(userVector: userVector, history: history, into: $0)
+        }
+        for item in exclusions where Int(item) < itemCount && item >= 0 { scores[Int(item)] = -.infinity }
+        var selector = TopKSelector(k: k)
+        return selector.select(scores)
     }
 
     // MARK: Helpers

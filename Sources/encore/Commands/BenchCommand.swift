@@ -1,6 +1,8 @@
 import ArgumentParser
 import EncoreBench
+import EncoreNumerics
 import EncorePipeline
+import EncoreStages
 import Foundation
 import Logging
 
@@ -29,9 +31,18 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Item embedding size d (with --stage rnn).") var dim: Int = 64
         @Option(help: "Threads scoring the catalogue for recommendations (with --stage rnn).") var scoringThreads: Int = 1
         @Option(help: "Tracks in the simulated catalogue.") var tracks: Int = 50_000
+        @Option(help: "How the rnn stage finds recommendations: index (the generation's retrieval index, exact below 20,000 tracks) or exact.")
+        var retrieval: String = "index"
+        @Option(help: "Every this many indexed recommendations, one is also scored exactly (recall@K against exact; 0: never).")
+        var recallSampleEvery: Int = 200
+        @Option(help: "Retrieval index: links per node (HNSW M).") var indexLinks: Int = InnerProductIndex.Parameters().links
+        @Option(help: "Retrieval index: candidates examined per search (HNSW ef).")
+        var indexCandidates: Int = InnerProductIndex.Parameters().searchCandidates
 
         func validate() throws {
             guard ["popularity", "rnn"].contains(stage) else { throw ValidationError("--stage must be popularity or rnn") }
+            guard SequenceStage.Retrieval(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be index or exact") }
+            guard recallSampleEvery >= 0 else { throw ValidationError("--recall-sample-every must not be negative") }
         }
 
         func run() async throws {
@@ -47,6 +58,10 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.rnnDimension = dim
             benchmark.scoringThreads = scoringThreads
             benchmark.tracks = tracks
+            benchmark.retrieval = SequenceStage.Retrieval(rawValue: retrieval) ?? .index
+            benchmark.recallSampleEvery = recallSampleEvery
+            benchmark.index.links = indexLinks
+            benchmark.index.searchCandidates = indexCandidates
             let result = try await benchmark.run(logger: logger) { line in
                 print(line)
                 fflush(nil)
@@ -62,6 +77,12 @@ struct BenchCommand: AsyncParsableCommand {
                   pipeline time    poll \(String(format: "%.1f", t.poll)) s, process \(String(format: "%.1f", t.process)) s, delivery wait \(String(format: "%.1f", t.flush)) s, commit \(String(format: "%.1f", t.commit)) s over \(result.pipelineStatus.batches) batches; \(result.pipelineStatus.recommendations) recommendations produced
                   failed batch attempts \(result.pipelineStatus.failedBatchAttempts)\(result.pipelineStatus.lastError.map { " (last: \($0))" } ?? "")
                 """)
+            let counters = result.pipelineStatus.stageCounters
+            if let indexed = counters["rnn.index_recommendations"], indexed > 0 {
+                let slots = counters["rnn.recall_slots"] ?? 0, hits = counters["rnn.recall_hits"] ?? 0
+                let recall = slots > 0 ? String(format: "%.4f", Double(hits) / Double(slots)) : "n/a"
+                print("  retrieval        \(indexed) recommendations from the index; recall@K against exact scoring \(recall) on \(counters["rnn.recall_samples"] ?? 0) samples")
+            }
         }
     }
 
