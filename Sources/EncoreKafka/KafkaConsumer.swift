@@ -82,6 +82,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Collects up to `maxRecords` records, waiting at most `maxWait`, and serves rebalance callbacks.
     ///
+    /// The batch closes as soon as what librdkafka has already fetched is drained: it waits (up
+    /// to `maxWait`) only while it is empty, never to fill up. Under load the fetch queue is full
+    /// and batches reach `maxRecords`; when the load allows, a record is processed the moment it
+    /// arrives instead of waiting out `maxWait` (docs/ARCHITECTURE.md, "The path of one record").
+    ///
     /// Records of partitions revoked or lost while the batch was being collected are dropped from
     /// it (they were not processed, so nothing is lost: the next owner starts from its stored offset).
     /// A partition whose stored offset fell out of retention is logged at error level, counted in
@@ -107,7 +112,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         var fatal: KafkaError?
         repeat {
             let remaining = clock.now.duration(to: deadline)
-            let timeout = remaining > .zero ? Int32(remaining.rdKafkaMilliseconds) : 0
+            // At least 1 ms while time remains: a sub-millisecond remainder truncated to 0 would
+            // turn the wait into a busy loop that takes a core.
+            let timeout = remaining > .zero ? max(1, Int32(remaining.rdKafkaMilliseconds)) : 0
             // Block in rd_kafka_consumer_poll (the documented path that serves rebalances and
             // group joins reliably), then drain what is already queued with a non-blocking batch call.
             context.beginCall()
@@ -133,7 +140,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                 dropRevoked(rebalance, from: &batch)
             }
             if fatal != nil { break }
-        } while batch.count < maxRecords && clock.now < deadline
+        } while batch.isEmpty && clock.now < deadline
         if let fatal { throw fatal }
         return batch
     }

@@ -74,6 +74,8 @@ import Testing
         ("name: x\ninputs: [encore.listens]\nbatch: {max_records: 0}\nstages:\n  - type: popularity_baseline\n",
          "x.yaml:3: batch.max_records: must be in 1...10000, got 0"),
         ("name: [x\n", "x.yaml: not valid YAML"),
+        ("name: x\ninputs: [encore.listens]\nstages:\n  - type: rnn\n    retrieval: faiss\n",
+         "x.yaml:5: stages[0].retrieval: must be one of index, exact, got 'faiss'"),
     ])
     func brokenDefinitionsNameTheField(yaml: String, expected: String) {
         do {
@@ -103,5 +105,27 @@ import Testing
         #expect(settings.dailyCap == 2)
         #expect(settings.minimumGap == .seconds(1800))
         #expect(definition.consumerGroup == "encore-n")
+    }
+
+    @Test func rnnScoringSettingsAreRead() throws {
+        let definition = try PipelineDefinition.parse("""
+            name: m
+            inputs: [listens]
+            stages:
+              - type: rnn
+                scoring_threads: 1
+                retrieval: exact
+                recall_sample_every: 0
+            """, source: "m.yaml", registry: .standard)
+        let settings = try #require(definition.stages.first as? SequenceStage.Settings)
+        #expect(settings.scoringThreads == 1)
+        #expect(settings.retrieval == .exact)
+        #expect(settings.recallSampleEvery == 0)
+        let defaults = try #require(
+            try PipelineDefinition.parse("name: m\ninputs: [listens]\nstages:\n  - type: rnn\n", source: "m.yaml", registry: .standard)
+                .stages.first as? SequenceStage.Settings)
+        #expect(defaults.scoringThreads == 2)
+        #expect(defaults.retrieval == .index)
+        #expect(defaults.recallSampleEvery == 1000)
     }
 }

@@ -29,8 +29,9 @@ public struct IngestBenchmark: Sendable {
     public var scoringThreads = 1
     /// Tracks in the simulated catalogue (the RNN generation scores all of them).
     public var tracks = 50_000
-    /// How the rnn stage finds recommendations (the index, or exact scoring as the reference).
-    public var retrieval = SequenceStage.Retrieval.index
+    /// How the rnn stage finds recommendations: `auto` (the production policy: an index from
+    /// ``SequenceRetrieval/minimumItems`` tracks), `index` (always build one) or `exact`.
+    public var retrieval = "auto"
     /// Every this many indexed recommendations one is also scored exactly (recall@K).
     public var recallSampleEvery = 200
     /// The retrieval index's shape and search effort.
@@ -114,7 +115,7 @@ public struct IngestBenchmark: Sendable {
         if stage == "rnn" {
             var settings = SequenceStage.Settings()
             settings.scoringThreads = scoringThreads
-            settings.retrieval = retrieval
+            settings.retrieval = retrieval == "exact" ? .exact : .index
             settings.recallSampleEvery = recallSampleEvery
             definition.stages = [settings]
             let vectors = Self.structuredItemVectors(catalogue: simulator.groundTruth.catalogue, dimension: rnnDimension)
@@ -127,12 +128,13 @@ public struct IngestBenchmark: Sendable {
             let indexStarted = ContinuousClock.now
             let generation = try MusicGeneration.build(
                 id: 1, model: model, embeddingSource: "structured",
-                indexFrom: retrieval == .index ? SequenceRetrieval.minimumItems : .max, index: index)
+                indexFrom: retrieval == "index" ? 0 : retrieval == "exact" ? .max : SequenceRetrieval.minimumItems,
+                index: index)
             if generation.retrieval != nil {
                 progress("retrieval index over \(trackCount) tracks built in \(String(format: "%.1f", indexStarted.duration(to: .now).inSeconds)) s")
             }
             generations.install(generation)
-            progress("pipeline stage: rnn (GRU H=\(rnnHidden), d=\(rnnDimension), \(trackCount) tracks, \(retrieval.rawValue) retrieval)")
+            progress("pipeline stage: rnn (GRU H=\(rnnHidden), d=\(rnnDimension), \(trackCount) tracks, \(generation.retrieval == nil ? "exact" : "index") retrieval)")
         }
         let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("encore-bench-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }

@@ -178,7 +178,10 @@ final class BatchHub {
     }
 
     /// The batch failed: forget its effects by reloading state from the store.
-    func discard() throws(StoreError) { try reloadState() }
+    func discard() throws(StoreError) {
+        batch.forgetUncommitted()
+        try reloadState()
+    }
 
     // MARK: Steps
 

@@ -12,14 +12,16 @@ import Synchronization
 ///
 /// The loop runs on a dedicated thread (librdkafka's blocking calls never touch Swift's
 /// cooperative pool). Per batch (docs/design/streaming-semantics.md §3):
-/// 1. poll up to `max_records` records or `max_wait`;
+/// 1. poll up to `max_records` records; the batch closes as soon as what was fetched is drained
+///    (it waits up to `max_wait` only while empty);
 /// 2. decode, dead-letter the bad ones, apply the stages, produce their outputs (one producer
 ///    delivery group per batch);
-/// 3. on the ``BatchCommitter``'s thread, while this thread goes on with the next batch: wait for
-///    every delivery report of the batch (dead letters included), then one SQLite transaction
-///    with interactions, states, decisions, dead letters and offsets.
+/// 3. on the ``BatchCommitter``'s thread, while this thread goes on with the next batches: wait
+///    for every delivery report of the batch (dead letters included), then one SQLite transaction
+///    with interactions, states, decisions, dead letters and offsets (batches that queued up
+///    meanwhile share one: group commit).
 ///
-/// Commits stay in batch order (at most one in flight). A failed step drops every uncommitted
+/// Commits stay in batch order (up to ``BatchCommitter/maximumInFlight`` batches queued). A failed step drops every uncommitted
 /// in-memory effect (state is reloaded from SQLite), seeks the abandoned batches' partitions
 /// back to the stored offsets and backs off. On graceful shutdown (SIGINT/SIGTERM through the
 /// service group) intake stops, the batch in flight is committed, the consumer leaves the group
@@ -143,11 +145,11 @@ public final class PipelineRunner: Service, Sendable {
                 statusBox.withLock { $0.timing.poll += pollSeconds }
                 if batch.isEmpty {
                     // Idle: make what is in flight durable before waiting for more.
-                    if let failed = try settle(committer.takeOutcome()) {
+                    if let failed = try settle(committer, waiting: true) {
                         consecutiveFailures += 1
                         try recover(
-                            after: failed.error, abandoning: [failed.job.firstOffsets], processor: processor,
-                            consumer: consumer, failures: consecutiveFailures
+                            after: failed.error, abandoning: failed.abandoned, processor: processor,
+                            consumer: consumer, committer: committer, failures: consecutiveFailures
                         )
                     } else if ContinuousClock.now - lastLagCheck > .milliseconds(500) {
                         lastLagCheck = .now
@@ -162,13 +164,14 @@ public final class PipelineRunner: Service, Sendable {
                 do {
                     try processor.process(batch, producer: producer)
                 } catch {
-                    // Nothing of this batch is kept; whatever is in flight is settled first.
+                    // Nothing of this batch is kept; the batches in flight are settled first (those
+                    // that fail are rewound with it; state is reloaded from what was committed).
                     var abandoned = [Self.firstOffsets(of: batch)]
-                    if let failed = try settle(committer.takeOutcome()) { abandoned.append(failed.job.firstOffsets) }
+                    if let failed = try settle(committer, waiting: true) { abandoned += failed.abandoned }
                     consecutiveFailures += 1
                     try recover(
                         after: error, abandoning: abandoned, processor: processor, consumer: consumer,
-                        failures: consecutiveFailures
+                        committer: committer, failures: consecutiveFailures
                     )
                     continue
                 }
@@ -180,21 +183,23 @@ public final class PipelineRunner: Service, Sendable {
                     processSeconds: started.duration(to: .now).inSeconds, started: started,
                     firstOffsets: processor.firstOffsets
                 )
-                // Commits stay in order: the previous batch must be in before this one is handed over.
-                if let failed = try settle(committer.takeOutcome()) {
+                // Commits stay in order (the committer's queue); a failure reported meanwhile
+                // abandons this batch too, whose state was computed on top of the failed one's.
+                if let failed = try settle(committer, waiting: false) {
                     consecutiveFailures += 1
                     try recover(
-                        after: failed.error, abandoning: [failed.job.firstOffsets, job.firstOffsets], processor: processor,
-                        consumer: consumer, failures: consecutiveFailures
+                        after: failed.error, abandoning: failed.abandoned + [job.firstOffsets], processor: processor,
+                        consumer: consumer, committer: committer, failures: consecutiveFailures
                     )
                     continue
                 }
                 consecutiveFailures = 0
                 committer.submit(job)
             }
-            if let failed = try settle(committer.takeOutcome()) {
+            if let failed = try settle(committer, waiting: true) {
                 logger.warning(
-                    "the last batch was not committed; it will be consumed again", metadata: ["error": "\(failed.error)"]
+                    "the last batches were not committed; they will be consumed again",
+                    metadata: ["error": "\(failed.error)", "batches": "\(failed.abandoned.count)"]
                 )
             }
             statusBox.withLock { $0.state = .stopping }
@@ -227,58 +232,81 @@ public final class PipelineRunner: Service, Sendable {
         }
     }
 
-    /// The committer: waits for a job's delivery group, then commits its write.
+    /// The committer: waits for a group's delivery reports, then commits its writes in one
+    /// transaction.
     private func makeCommitter(producer: KafkaProducer) -> BatchCommitter {
         let store = environment.store
-        return BatchCommitter(label: "encore-commit-\(definition.name)") { [self] job in
+        return BatchCommitter(label: "encore-commit-\(definition.name)") { [self] jobs in
             do {
                 var mark = ContinuousClock.now
-                try producer.waitForDeliveries(ofGroup: job.deliveryGroup, timeout: .seconds(30))
+                for job in jobs {
+                    try producer.waitForDeliveries(ofGroup: job.deliveryGroup, timeout: .seconds(30))
+                }
                 let flushSeconds = mark.duration(to: .now).inSeconds
-                try crashIfInjected(.afterFlush, batch: job.number)
+                for job in jobs { try crashIfInjected(.afterFlush, batch: job.number) }
                 mark = .now
-                try store.commit(job.write)
+                try store.commit(jobs.map(\.write))
                 let commitSeconds = mark.duration(to: .now).inSeconds
-                try crashIfInjected(.afterCommit, batch: job.number)
-                return .committed(job, flushSeconds: flushSeconds, commitSeconds: commitSeconds)
+                for job in jobs { try crashIfInjected(.afterCommit, batch: job.number) }
+                return .committed(jobs, flushSeconds: flushSeconds, commitSeconds: commitSeconds)
             } catch let error as PipelineError where error.code == .injectedCrash {
                 return .crashed(error)
             } catch let error as KafkaError {
-                return .failed(job, error)
+                return .failed(jobs, error)
             } catch let error as StoreError {
-                return .failed(job, error)
+                return .failed(jobs, error)
             } catch {
-                return .failed(job, PipelineError(.store, "\(error)"))
+                return .failed(jobs, PipelineError(.store, "\(error)"))
             }
         }
     }
 
-    /// Records a committed batch; returns a failed one; rethrows an injected crash.
+    /// Records the committed groups; returns the first failure with every batch it abandons
+    /// (the failed group and all queued behind it); rethrows an injected crash. With `waiting`,
+    /// first waits until nothing is in flight.
     private func settle(
-        _ outcome: BatchCommitter.Outcome?
-    ) throws -> (job: BatchCommitter.Job, error: any Error & Sendable)? {
-        switch outcome {
-        case nil: return nil
-        case .committed(let job, let flushSeconds, let commitSeconds)?:
-            var timing = PipelineStatus.Timing()
-            timing.process = job.processSeconds
-            timing.flush = flushSeconds
-            timing.commit = commitSeconds
-            record(job.summary, timing: timing, started: job.started)
-            return nil
-        case .failed(let job, let error)?:
-            return (job, error)
-        case .crashed(let error)?:
-            throw error
+        _ committer: BatchCommitter, waiting: Bool
+    ) throws -> (error: any Error & Sendable, abandoned: [[TopicPartition: Int64]])? {
+        if waiting { committer.waitUntilIdle() }
+        var failure: (any Error & Sendable)?
+        var abandoned: [[TopicPartition: Int64]] = []
+        func take(_ outcomes: [BatchCommitter.Outcome]) throws {
+            for outcome in outcomes {
+                switch outcome {
+                case .committed(let jobs, let flushSeconds, let commitSeconds):
+                    for (position, job) in jobs.enumerated() {
+                        var timing = PipelineStatus.Timing()
+                        timing.process = job.processSeconds
+                        // A group's delivery wait and commit are counted once, with its first batch.
+                        if position == 0 {
+                            timing.flush = flushSeconds
+                            timing.commit = commitSeconds
+                        }
+                        record(job.summary, timing: timing, started: job.started)
+                    }
+                case .failed(let jobs, let error):
+                    failure = failure ?? error
+                    abandoned += jobs.map(\.firstOffsets)
+                case .crashed(let error):
+                    throw error
+                }
+            }
         }
+        try take(committer.takeOutcomes())
+        guard let failure else { return nil }
+        // Everything queued behind the failure fails without being touched; gather it too.
+        committer.waitUntilIdle()
+        try take(committer.takeOutcomes())
+        return (failure, abandoned)
     }
 
     /// After a failed batch: drop every uncommitted effect (state is reloaded from SQLite), seek
     /// the abandoned batches' partitions back to the stored offsets, and back off.
     private func recover(
         after error: any Error, abandoning batches: [[TopicPartition: Int64]], processor: BatchHub,
-        consumer: KafkaConsumer, failures: Int
+        consumer: KafkaConsumer, committer: BatchCommitter, failures: Int
     ) throws {
+        defer { committer.clearFailure() }
         statusBox.withLock { $0.failedBatchAttempts += 1; $0.lastError = "\(error)" }
         metrics.failedBatches.increment()
         if let kafkaError = error as? KafkaError, kafkaError.isFatal {

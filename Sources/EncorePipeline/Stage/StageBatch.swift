@@ -24,8 +24,15 @@ public final class StageBatch {
     let tracks: IdentifierMap
     var producer: KafkaProducer?
     private var writer = JSONWriter(reservingCapacity: 1024)
-    /// Decisions made in the current batch (not yet in the store), by decision id.
-    private var decidedInBatch: [String: NotificationDecision] = [:]
+    /// Decisions made in this batch and the batches that may still be waiting for their commit
+    /// (not yet in the store), by decision id: a repeated request must find its first decision
+    /// there while that decision's batch is queued in the committer.
+    private var decidedRecently: [String: NotificationDecision] = [:]
+    /// The decision ids of the last ``recentBatchCount`` batches, oldest first.
+    private var recentBatches: [[String]] = []
+    /// Batches whose decisions may not be stored yet: the one being processed and those the
+    /// committer may hold (a batch older than that was committed before this one began).
+    static let recentBatchCount = BatchCommitter.maximumInFlight + 2
     private let recommendationsTopic: String
     private let decisionsTopic: String
     private let listensTopic: String
@@ -41,11 +48,21 @@ public final class StageBatch {
     }
 
     /// Starts a batch: empties the write (keeping its storage) and the counters.
+    /// Forgets the decisions of batches that were not committed (after a failure: they are
+    /// consumed and decided again).
+    func forgetUncommitted() {
+        decidedRecently.removeAll(keepingCapacity: true)
+        recentBatches.removeAll(keepingCapacity: true)
+    }
+
     func begin(producer: KafkaProducer, recordedMs: Int64, modelAnswers: Bool) {
         write.removeAll()
         write.recordedMs = recordedMs
         summary = BatchSummary()
-        decidedInBatch.removeAll(keepingCapacity: true)
+        recentBatches.append([])
+        if recentBatches.count > Self.recentBatchCount {
+            for id in recentBatches.removeFirst() { decidedRecently[id] = nil }
+        }
         self.producer = producer
         self.modelAnswers = modelAnswers
     }
@@ -86,7 +103,7 @@ public final class StageBatch {
     ///   decisions says no when it knows the request is new, sparing a read per request).
     public func earlierDecision(for request: NotificationRequest, consultStore: Bool = true) throws -> NotificationDecision? {
         let id = Self.decisionID(for: request.requestID)
-        if let decided = decidedInBatch[id] { return decided }
+        if let decided = decidedRecently[id] { return decided }
         return consultStore ? try store.decision(id: id, userID: request.userID) : nil
     }
 
@@ -99,7 +116,8 @@ public final class StageBatch {
     /// Records a new decision (stored with the batch) and produces it to
     /// `encore.notification-decisions`.
     public func decide(_ decision: NotificationDecision, user: Int32, requestTimestampMs: Int64) throws {
-        decidedInBatch[decision.decisionID] = decision
+        decidedRecently[decision.decisionID] = decision
+        recentBatches[recentBatches.count - 1].append(decision.decisionID)
         write.decisions.append(DecisionRow(user: UserIndex(user), requestTimestampMs: requestTimestampMs, decision: decision))
         try produceDecision(decision, timestampMs: requestTimestampMs)
     }

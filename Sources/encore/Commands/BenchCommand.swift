@@ -2,7 +2,6 @@ import ArgumentParser
 import EncoreBench
 import EncoreNumerics
 import EncorePipeline
-import EncoreStages
 import Foundation
 import Logging
 
@@ -29,10 +28,10 @@ struct BenchCommand: AsyncParsableCommand {
         var stage: String = "popularity"
         @Option(help: "RNN hidden size (with --stage rnn).") var hidden: Int = 128
         @Option(help: "Item embedding size d (with --stage rnn).") var dim: Int = 64
-        @Option(help: "Threads scoring the catalogue for recommendations (with --stage rnn).") var scoringThreads: Int = 1
+        @Option(help: "Threads scoring the catalogue for recommendations (with --stage rnn).") var scoringThreads: Int = 2
         @Option(help: "Tracks in the simulated catalogue.") var tracks: Int = 50_000
-        @Option(help: "How the rnn stage finds recommendations: index (the generation's retrieval index, exact below 20,000 tracks) or exact.")
-        var retrieval: String = "index"
+        @Option(help: "How the rnn stage finds recommendations: auto (a retrieval index from 100,000 tracks, exact below), index (always) or exact.")
+        var retrieval: String = "auto"
         @Option(help: "Every this many indexed recommendations, one is also scored exactly (recall@K against exact; 0: never).")
         var recallSampleEvery: Int = 200
         @Option(help: "Retrieval index: links per node (HNSW M).") var indexLinks: Int = InnerProductIndex.Parameters().links
@@ -41,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard ["popularity", "rnn"].contains(stage) else { throw ValidationError("--stage must be popularity or rnn") }
-            guard SequenceStage.Retrieval(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be index or exact") }
+            guard ["auto", "index", "exact"].contains(retrieval) else { throw ValidationError("--retrieval must be auto, index or exact") }
             guard recallSampleEvery >= 0 else { throw ValidationError("--recall-sample-every must not be negative") }
         }
 
@@ -58,7 +57,7 @@ struct BenchCommand: AsyncParsableCommand {
             benchmark.rnnDimension = dim
             benchmark.scoringThreads = scoringThreads
             benchmark.tracks = tracks
-            benchmark.retrieval = SequenceStage.Retrieval(rawValue: retrieval) ?? .index
+            benchmark.retrieval = retrieval
             benchmark.recallSampleEvery = recallSampleEvery
             benchmark.index.links = indexLinks
             benchmark.index.searchCandidates = indexCandidates
