@@ -283,6 +283,12 @@ public final class PipelineRunner: Service, Sendable {
                             timing.commit = commitSeconds
                         }
                         record(job.summary, timing: timing, started: job.started)
+                        let states = job.write.userStates
+                        let bytes = states.reduce(0) { $0 + $1.state.count }
+                        statusBox.withLock {
+                            $0.stateRowsWritten += states.count
+                            $0.stateBytesWritten += bytes
+                        }
                     }
                 case .failed(let jobs, let error):
                     failure = failure ?? error

@@ -21,6 +21,9 @@ public struct PipelineStatus: Sendable, Equatable {
     public var timing = Timing()
     /// The stages' own counters (``PipelineStage/counters``), as of the last processed batch.
     public var stageCounters: [String: Int] = [:]
+    /// User-state rows committed and their bytes (each touched user's whole state per batch).
+    public var stateRowsWritten = 0
+    public var stateBytesWritten = 0
 
     public struct Timing: Sendable, Equatable {
         public var poll = 0.0

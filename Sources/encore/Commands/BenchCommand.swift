@@ -76,6 +76,8 @@ struct BenchCommand: AsyncParsableCommand {
                   pipeline time    poll \(String(format: "%.1f", t.poll)) s, process \(String(format: "%.1f", t.process)) s, delivery wait \(String(format: "%.1f", t.flush)) s, commit \(String(format: "%.1f", t.commit)) s over \(result.pipelineStatus.batches) batches; \(result.pipelineStatus.recommendations) recommendations produced
                   failed batch attempts \(result.pipelineStatus.failedBatchAttempts)\(result.pipelineStatus.lastError.map { " (last: \($0))" } ?? "")
                 """)
+            let status = result.pipelineStatus
+            print("  state written    \(status.stateRowsWritten) user-state rows, \(status.stateBytesWritten / max(1, status.stateRowsWritten)) bytes each, \(status.stateBytesWritten / max(1, result.events)) bytes per listen")
             let counters = result.pipelineStatus.stageCounters
             if let indexed = counters["rnn.index_recommendations"], indexed > 0 {
                 let slots = counters["rnn.recall_slots"] ?? 0, hits = counters["rnn.recall_hits"] ?? 0
