@@ -73,7 +73,8 @@ struct SequenceRetrievalTests {
         var seen = 0
         users.vectors.withUnsafeBufferPointer { vectors in
             model.exactTopK(
-                userVectors: vectors.baseAddress!, count: count, k: k, history: { users.histories[$0] },
+                userVectors: vectors.baseAddress!, count: count, k: k, table: SequenceScoringTable(model: model),
+                history: { users.histories[$0] },
                 exclusions: { users.histories[$0].suffix(5).map(\.item) }, scratch: &scratch
             ) { row, items, scores in
                 let width = model.vectorWidth

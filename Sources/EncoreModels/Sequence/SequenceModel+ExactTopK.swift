@@ -24,12 +24,36 @@ public struct ExactScoringScratch {
     }
 }
 
+/// The model's items as the rows [e_i, b_i] (d + 1 wide), so one GEMM with the user vectors'
+/// first d + 1 coordinates [τu, v_d] gives ⟨τu, e_i⟩ + v_d·b_i, bias included. Built once per
+/// model generation.
+public final class SequenceScoringTable: Sendable {
+    public let rows: [Float]
+    public let width: Int
+    public let itemCount: Int
+
+    public init(model: SequenceModel) {
+        let d = model.dimension, n = model.itemCount
+        var rows = [Float](repeating: 0, count: n * (d + 1))
+        model.items.vectors.withUnsafeBufferPointer { table in
+            for item in 0..<n {
+                for k in 0..<d { rows[item * (d + 1) + k] = table[item * d + k] }
+                rows[item * (d + 1) + d] = model.parameters[model.layout.itemBias + item]
+            }
+        }
+        self.rows = rows
+        width = d + 1
+        itemCount = n
+    }
+}
+
 extension SequenceModel {
     /// Users scored together by ``exactTopK(userVectors:count:k:history:exclusions:scratch:emit:)``.
     public static let exactRows = 64
 
     /// The exact top-`k` items of up to ``exactRows`` short-head user vectors (row-major,
-    /// ``vectorWidth`` each): score = v_d·b_i + ⟨v, e_i⟩ (one GEMM per tile of items), plus the
+    /// ``vectorWidth`` each): score = ⟨v, e_i⟩ + v_d·b_i (one GEMM per tile of items against
+    /// `table`, the bias a column of it), plus the
     /// repeat term of the row's `history`, with the row's `exclusions` never returned.
     ///
     /// The catalogue is scored tile by tile (``ExactScoringScratch/tileWidth`` items), each tile
@@ -37,11 +61,12 @@ extension SequenceModel {
     /// and re-reading a full row of scores per user. `emit(row, items, scores)` receives each
     /// row's items, best first (ties toward the lower item).
     public func exactTopK<History: BidirectionalCollection, Exclusions: Sequence>(
-        userVectors: UnsafePointer<Float>, count: Int, k: Int, history: (Int) -> History,
+        userVectors: UnsafePointer<Float>, count: Int, k: Int, table: SequenceScoringTable, history: (Int) -> History,
         exclusions: (Int) -> Exclusions, scratch: inout ExactScoringScratch,
         emit: (Int, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) -> Void
     ) where History.Element == SequenceEvent, Exclusions.Element == Int32 {
         precondition(count <= Self.exactRows, "at most \(Self.exactRows) rows at once")
+        precondition(table.width == dimension + 1 && table.itemCount == itemCount, "scoring table of another model")
         let d = dimension, n = itemCount, width = vectorWidth
         guard count > 0, n > 0 else { return }
         for row in 0..<count {
@@ -64,42 +89,31 @@ extension SequenceModel {
             scratch.selectors[row].reset()
         }
         let tileWidth = ExactScoringScratch.tileWidth
-        parameters.withUnsafeBufferPointer { p in
-            let bias = p.baseAddress! + layout.itemBias
-            items.vectors.withUnsafeBufferPointer { table in
-                scratch.tile.withUnsafeMutableBufferPointer { tile in
-                    var first = 0
-                    while first < n {
-                        let columns = min(tileWidth, n - first)
-                        for row in 0..<count {
-                            let weight = userVectors[row * width + d]
-                            let scores = tile.baseAddress! + row * columns
-                            if weight == 0 {
-                                scores.update(repeating: 0, count: columns)
-                            } else {
-                                for column in 0..<columns { scores[column] = weight * bias[first + column] }
-                            }
-                        }
-                        BLAS.sgemm(
-                            transposeA: false, transposeB: true, m: count, n: columns, k: d, alpha: 1, a: userVectors,
-                            lda: width, b: table.baseAddress! + first * d, ldb: d, beta: 1, c: tile.baseAddress!,
-                            ldc: columns)
-                        for row in 0..<count {
-                            let scores = tile.baseAddress! + row * columns
-                            var cursor = scratch.cursors[row]
-                            let adjustments = scratch.adjustments[row]
+        table.rows.withUnsafeBufferPointer { table in
+            scratch.tile.withUnsafeMutableBufferPointer { tile in
+                var first = 0
+                while first < n {
+                    let columns = min(tileWidth, n - first)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: count, n: columns, k: d + 1, alpha: 1, a: userVectors,
+                        lda: width, b: table.baseAddress! + first * (d + 1), ldb: d + 1, beta: 0, c: tile.baseAddress!,
+                        ldc: columns)
+                    for row in 0..<count {
+                        let scores = tile.baseAddress! + row * columns
+                        var cursor = scratch.cursors[row]
+                        scratch.adjustments[row].withUnsafeBufferPointer { adjustments in
                             while cursor < adjustments.count, Int(adjustments[cursor].item) < first + columns {
                                 let (item, _, addend) = adjustments[cursor]
                                 let slot = Int(item) - first
                                 if addend == -.infinity { scores[slot] = -.infinity } else { scores[slot] += addend }
                                 cursor += 1
                             }
-                            scratch.cursors[row] = cursor
-                            scratch.selectors[row].offer(
-                                UnsafeBufferPointer(start: scores, count: columns), firstIndex: Int32(first))
                         }
-                        first += columns
+                        scratch.cursors[row] = cursor
+                        scratch.selectors[row].offer(
+                            UnsafeBufferPointer(start: scores, count: columns), firstIndex: Int32(first))
                     }
+                    first += columns
                 }
             }
         }

@@ -23,18 +23,11 @@ public final class SequenceRetrieval: Sendable {
 
     /// Indexes every item of `model` (in item order, so the graph is the same every time).
     public init(model: SequenceModel, parameters: InnerProductIndex.Parameters = .init()) throws(ModelError) {
-        let d = model.dimension, n = model.itemCount
-        width = d + 1
-        var rows = [Float](repeating: 0, count: n * (d + 1))
-        model.items.vectors.withUnsafeBufferPointer { table in
-            for item in 0..<n {
-                for k in 0..<d { rows[item * (d + 1) + k] = table[item * d + k] }
-                rows[item * (d + 1) + d] = model.parameters[model.layout.itemBias + item]
-            }
-        }
+        let table = SequenceScoringTable(model: model)
+        width = table.width
         do {
-            index = try rows.withUnsafeBufferPointer { rows throws(InnerProductIndex.Failure) in
-                try InnerProductIndex(rows: rows, count: n, dimension: d + 1, parameters: parameters)
+            index = try table.rows.withUnsafeBufferPointer { rows throws(InnerProductIndex.Failure) in
+                try InnerProductIndex(rows: rows, count: table.itemCount, dimension: table.width, parameters: parameters)
             }
         } catch {
             throw ModelError(.invalidInput, "cannot build the retrieval index: \(error)")

@@ -13,12 +13,15 @@ public struct MusicGeneration: ModelGeneration {
     public let embeddingSource: String
     /// The retrieval index over the model's items (large catalogues only; `nil`: exact scoring).
     public let retrieval: SequenceRetrieval?
+    /// The items with their biases as one table, for exact scoring.
+    public let scoringTable: SequenceScoringTable
 
     public init(id: Int64, model: SequenceModel, embeddingSource: String, retrieval: SequenceRetrieval? = nil) {
         self.id = id
         self.model = model
         self.embeddingSource = embeddingSource
         self.retrieval = retrieval
+        scoringTable = SequenceScoringTable(model: model)
     }
 
     /// A generation with its retrieval index built when the catalogue has at least

@@ -395,6 +395,7 @@ public final class SequenceStage: PipelineStage {
                                 let rows = min(rowsPerChunk, count - first)
                                 model.exactTopK(
                                     userVectors: vectors.baseAddress! + first * dimension, count: rows, k: k,
+                                    table: generation.scoringTable,
                                     history: { histories[entries[first + $0].history] },
                                     exclusions: { exclusions[entries[first + $0].exclusions] },
                                     scratch: &scratches[part]
